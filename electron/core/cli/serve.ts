@@ -1,0 +1,80 @@
+/**
+ * `npm run serve`: the monitor without a window. Prints one line per address on stdout
+ * (`events:`, `dashboard:`, `tunnel:` each time the tunnel comes online) and logs to stderr and to
+ * the log folder. SIGINT/SIGTERM stop it after the log is flushed.
+ */
+import { MonitorCore } from '../monitor-core.js';
+import { createFileLogger } from '../util/file-logger.js';
+import { describeError } from '../util/logger.js';
+import { logDirOf } from '../paths.js';
+import { SERVE_USAGE, parseServeArgs, type ServeArgs } from './serve-args.js';
+import { startDashboard, type Dashboard } from '../dashboard/dashboard-server.js';
+import { APP_VERSION } from '../version.js';
+
+async function main(): Promise<void> {
+  let args: ServeArgs | 'help';
+  try {
+    args = parseServeArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`serve: ${describeError(error)}\n\n${SERVE_USAGE}\n`);
+    process.exit(2);
+  }
+  if (args === 'help') {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return;
+  }
+
+  const log = createFileLogger(logDirOf(args.dataDir), { stderr: true });
+  let core: MonitorCore;
+  try {
+    core = await MonitorCore.start({
+      dataDir: args.dataDir,
+      port: args.port,
+      tokens: args.tokens,
+      tunnel: args.tunnel,
+      fsync: args.fsync,
+      log,
+      version: APP_VERSION,
+    });
+  } catch (error) {
+    process.stderr.write(`serve: cannot start: ${describeError(error)}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`events: ${core.eventsUrl}\n`);
+
+  let dashboard: Dashboard | null = null;
+  if (!args.noDashboard) {
+    dashboard = await startDashboard({ core, port: args.dashboardPort, log });
+    process.stdout.write(`dashboard: ${dashboard.url}\n`);
+  }
+
+  let online: string | null = null;
+  const printTunnel = (): void => {
+    const state = core.tunnelState;
+    const url = state.status === 'online' ? state.url : null;
+    if (url && url !== online) process.stdout.write(`tunnel: ${url}\n`);
+    online = url;
+  };
+  core.on('statusChanged', printTunnel);
+  printTunnel();
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    try {
+      await dashboard?.stop();
+      await core.stop();
+      log.info('stopped; log flushed');
+      process.exit(0);
+    } catch (error) {
+      log.error(`stop failed: ${describeError(error)}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+void main();

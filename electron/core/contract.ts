@@ -1,0 +1,254 @@
+/**
+ * The one contract between the UI and the core.
+ *
+ * Every call the renderer may make, its arguments and result, and every change the core pushes, are
+ * described here once. The Electron preload (IPC), the `serve` dashboard (HTTP + SSE) and the renderer
+ * client are all typed from these maps; argument schemas live in `contract-schemas.ts`.
+ * This file is types only so the renderer can import it without pulling in Node code.
+ */
+
+/** One CRM deletion as stored. Times are milliseconds since the Unix epoch (UTC). */
+export interface DeletionRecord {
+  /** Stable identity: a hash of (portal, event, item id, entity type id, ts); the de-duplication key. */
+  id: string;
+  /** Store-wide sequence number: later arrivals have larger numbers. */
+  seq: number;
+  /** Upper-case event name, e.g. `ONCRMDYNAMICITEMDELETE` or `ONCRMDYNAMICITEMDELETE_1220`. */
+  event: string;
+  /** `event_handler_id` on the portal, when sent. */
+  handlerId: number | null;
+  /** Id of the deleted item. */
+  itemId: number;
+  /** CRM entity type id (1 lead, 2 deal, 3 contact, 4 company, 5 old invoice, 7 estimate, 31 invoice, ...). */
+  entityTypeId: number;
+  /** When the portal queued the event (`ts`, whole seconds). */
+  sentAt: number;
+  /** When the monitor received it. */
+  receivedAt: number;
+  /** Portal domain, e.g. `example.bitrix24.com`. */
+  portal: string;
+  memberId: string | null;
+  clientEndpoint: string | null;
+  /** True when the deletion was made by a user (OAuth tokens were present). */
+  byUser: boolean;
+  /** `auth[user_id]` when the portal sent it. */
+  userId: number | null;
+  /** Short fingerprint of the application token that vouched for the event (never the token). */
+  tokenFp: string;
+}
+
+/** Filters shared by the live view, queries and CSV export. All optional; combined with AND. */
+export interface DeletionFilter {
+  event?: string;
+  entityTypeId?: number;
+  portal?: string;
+  itemId?: number;
+  /** Inclusive lower bound on receivedAt (ms). */
+  from?: number;
+  /** Exclusive upper bound on receivedAt (ms). */
+  to?: number;
+}
+
+export interface DeletionQuery {
+  filter: DeletionFilter;
+  /** Rows to skip, newest first. */
+  offset: number;
+  /** At most 1000. */
+  limit: number;
+}
+
+export interface DeletionPage {
+  /** Number of deletions matching the filter. */
+  total: number;
+  rows: DeletionRecord[];
+}
+
+export type TunnelState =
+  | { status: 'off' }
+  | { status: 'connecting'; host: string }
+  | { status: 'online'; url: string; urlChanged: boolean; previousUrl: string | null; since: number }
+  | { status: 'reconnecting'; attempt: number; nextTryAt: number; reason: string }
+  | { status: 'failed'; reason: string };
+
+export interface StoreHealth {
+  ok: boolean;
+  /** Why writes fail, when they do (e.g. `ENOSPC: no space left on device`). */
+  error: string | null;
+  /** Segments that failed to parse at start and were moved aside. */
+  quarantinedFiles: string[];
+}
+
+export interface AppStatus {
+  /** Local event listener URL, e.g. `http://127.0.0.1:43111/`. */
+  eventsUrl: string | null;
+  tunnel: TunnelState;
+  /**
+   * total: deletions in the log; today: received since local midnight; unseen: received since the user
+   * last looked (tray badge); ignored: verified non-deletion events; rejected: refused for their token.
+   */
+  counts: { total: number; today: number; unseen: number; ignored: number; rejected: number };
+  store: StoreHealth;
+  dataDir: string;
+  version: string;
+  /** True when the tunnel is paused by the user for this run. */
+  tunnelPaused: boolean;
+}
+
+/** An accepted application token, as the UI sees it: never the token itself. */
+export interface TrustedToken {
+  /** Short fingerprint that tells tokens apart. */
+  fingerprint: string;
+  /** Portal domain it is accepted from, or null for any portal. */
+  portal: string | null;
+  addedAt: number;
+  label: string;
+}
+
+export type Language = 'system' | 'en' | 'ru';
+
+export interface Settings {
+  /** Event listener port; 0 picks any free port. */
+  eventPort: number;
+  tunnel: { enabled: boolean; host: string; subdomain: string };
+  /** Days of history to keep; null keeps everything. */
+  retentionDays: number | null;
+  notifications: boolean;
+  language: Language;
+  autoStart: boolean;
+  tokens: TrustedToken[];
+}
+
+/** What the user may change through `updateSettings` (tokens have their own calls). */
+export type SettingsPatch = Partial<Omit<Settings, 'tokens' | 'tunnel'>> & {
+  tunnel?: Partial<Settings['tunnel']>;
+};
+
+/** A request refused for an unknown or missing application token, kept redacted. */
+export interface QuarantineEntry {
+  id: string;
+  receivedAt: number;
+  portal: string | null;
+  event: string;
+  /** Fingerprint of the token it carried, or null when it had none. */
+  tokenFp: string | null;
+  itemId: number | null;
+  entityTypeId: number | null;
+}
+
+export interface TrustResult {
+  fingerprint: string;
+  /** Deletions moved from the quarantine into the log. */
+  moved: number;
+}
+
+export interface TestEventResult {
+  /** Where the sample was posted. */
+  via: 'tunnel' | 'local';
+  status: number;
+  /** The stored record, when it arrived. */
+  record: DeletionRecord | null;
+  /** Milliseconds from post to stored. */
+  elapsedMs: number;
+}
+
+export interface ExportProgress {
+  exportId: string;
+  rows: number;
+  done: boolean;
+  error: string | null;
+}
+
+/**
+ * Request/response calls. Every result is a Promise; a failure rejects with a `CoreError`-shaped
+ * `{ code, message }` that both transports carry unchanged.
+ */
+export interface CoreCalls {
+  getStatus(): Promise<AppStatus>;
+  queryDeletions(query: DeletionQuery): Promise<DeletionPage>;
+  /** Distinct portals and events in the log, for filter pickers. */
+  listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }>;
+  getSettings(): Promise<Settings>;
+  updateSettings(patch: SettingsPatch): Promise<Settings>;
+  addToken(args: { token: string; portal: string | null; label: string }): Promise<Settings>;
+  removeToken(args: { fingerprint: string }): Promise<Settings>;
+  listQuarantine(): Promise<QuarantineEntry[]>;
+  /** Trust the token a quarantined request carried and move its deletions (and its siblings') into the log. */
+  trustQuarantined(args: { id: string; label: string }): Promise<TrustResult>;
+  clearQuarantine(): Promise<void>;
+  /** Post a sample deletion through the public URL (or the local one without a tunnel) and wait for it. */
+  sendTestEvent(): Promise<TestEventResult>;
+  /** Write the filtered log as CSV to `path` (Electron: chosen in the save dialog). */
+  exportCsv(args: { filter: DeletionFilter; path: string }): Promise<{ rows: number; path: string }>;
+  /** Pause or resume the tunnel without changing the saved setting. */
+  setTunnelPaused(args: { paused: boolean }): Promise<AppStatus>;
+  /** Mark everything up to now as seen (tray counter). */
+  markSeen(): Promise<void>;
+}
+
+/** Changes the core pushes to every open view. */
+export interface CorePushes {
+  /** New deletions, newest last, in the batch they were stored in. */
+  deletionsAdded: DeletionRecord[];
+  statusChanged: AppStatus;
+  settingsChanged: Settings;
+  quarantineChanged: QuarantineEntry[];
+  exportProgress: ExportProgress;
+}
+
+export type CallName = keyof CoreCalls;
+export type PushName = keyof CorePushes;
+export type CallArgs<N extends CallName> = Parameters<CoreCalls[N]>;
+export type CallResult<N extends CallName> = Awaited<ReturnType<CoreCalls[N]>>;
+
+/** Error shape carried across IPC and HTTP. */
+export interface CoreErrorShape {
+  code: string;
+  message: string;
+}
+
+/** Every call name, for transports that register handlers generically. */
+export const CALL_NAMES = [
+  'getStatus',
+  'queryDeletions',
+  'listFacets',
+  'getSettings',
+  'updateSettings',
+  'addToken',
+  'removeToken',
+  'listQuarantine',
+  'trustQuarantined',
+  'clearQuarantine',
+  'sendTestEvent',
+  'exportCsv',
+  'setTunnelPaused',
+  'markSeen',
+] as const satisfies readonly CallName[];
+
+export const PUSH_NAMES = [
+  'deletionsAdded',
+  'statusChanged',
+  'settingsChanged',
+  'quarantineChanged',
+  'exportProgress',
+] as const satisfies readonly PushName[];
+
+/** The API the renderer sees (window.monitor in Electron, an HTTP client in the dashboard). */
+export type MonitorApi = CoreCalls & {
+  on<P extends PushName>(name: P, listener: (payload: CorePushes[P]) => void): () => void;
+  /** Which transport serves this API; the dashboard cannot open native dialogs. */
+  readonly transport: 'ipc' | 'http';
+};
+
+/**
+ * The dashboard transport of `serve` (HTTP + Server-Sent Events on a loopback port, never tunnelled).
+ * Every request carries the per-run key in this header; the key reaches the page in the URL fragment.
+ */
+export const DASHBOARD = {
+  keyHeader: 'x-monitor-key',
+  /** `POST {callPath}{name}` with JSON `{ args: [...] }` → `{ result }`, or `{ error: CoreErrorShape }`. */
+  callPath: '/api/call/',
+  /** `GET` → `text/event-stream`; each message is `event: <PushName>` with JSON `data:`. */
+  eventsPath: '/api/events',
+  /** `POST` JSON `{ filter }` → `text/csv` attachment, streamed (the browser saves it). */
+  exportPath: '/api/export',
+} as const;

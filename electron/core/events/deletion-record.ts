@@ -1,0 +1,43 @@
+/**
+ * Builds the stored record of a deletion. The record holds no token: only the fingerprint of the
+ * application token's hash.
+ */
+import { createHash } from 'node:crypto';
+import type { DeletionRecord } from '../contract.js';
+import type { DeletionFields } from './payload.js';
+
+/** A record before the store numbers it. */
+export type UnsequencedRecord = Omit<DeletionRecord, 'seq'>;
+
+/** The de-duplication key: the same deletion reported twice has the same id. */
+export function deletionId(portal: string, event: string, itemId: number, entityTypeId: number, sentAt: number): string {
+  return createHash('sha256')
+    .update(`${portal}\n${event}\n${itemId}\n${entityTypeId}\n${sentAt}`)
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** Assembles a record from validated fields. */
+export function buildRecord(
+  event: string,
+  handlerId: number | null,
+  fields: DeletionFields,
+  tokenFp: string,
+  receivedAt: number,
+): UnsequencedRecord {
+  return {
+    id: deletionId(fields.portal, event, fields.itemId, fields.entityTypeId, fields.sentAt),
+    event,
+    handlerId,
+    itemId: fields.itemId,
+    entityTypeId: fields.entityTypeId,
+    sentAt: fields.sentAt,
+    receivedAt,
+    portal: fields.portal,
+    memberId: fields.memberId,
+    clientEndpoint: fields.clientEndpoint,
+    byUser: fields.byUser,
+    userId: fields.userId,
+    tokenFp,
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The event listener: the only thing the tunnel reaches. `POST /` takes deletion events,
+ * `GET /health` reports state (no secrets); every other request gets a short JSON refusal.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BodyFormat, EventPipeline } from '../pipeline/event-pipeline.js';
+import { describeError, silentLogger, type Logger } from '../util/logger.js';
+
+/** 64 KiB: a real event is under 1 KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface EventListenerOptions {
+  pipeline: EventPipeline;
+  /** State for `GET /health`; must hold no secrets. */
+  health: () => Record<string, unknown>;
+  port: number;
+  host?: string;
+  maxBodyBytes?: number;
+  log?: Logger;
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function send(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+/** Maps a Content-Type header to a body format, or null when it is not one Bitrix24 sends. */
+export function bodyFormatOf(contentType: string | undefined): BodyFormat | null {
+  if (!contentType) return null;
+  const [type, ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
+  for (const param of params) {
+    const [name, value] = param.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
+    if (name === 'charset' && value !== 'utf-8' && value !== 'utf8') return null;
+  }
+  if (type === 'application/x-www-form-urlencoded') return 'form';
+  if (type === 'application/json') return 'json';
+  return null;
+}
+
+export class EventListener {
+  private readonly server: http.Server;
+  private readonly maxBody: number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: EventListenerOptions) {
+    this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.log = options.log ?? silentLogger;
+    this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+      this.route(req, res).catch((error) => {
+        this.log.error(`listener: ${describeError(error)}`);
+        if (!res.headersSent) send(res, 503, { error: 'internal error' });
+        else res.destroy();
+      });
+    });
+    // A slow or broken client holds nothing for long.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 15_000;
+    this.server.keepAliveTimeout = 5_000;
+    this.server.setTimeout(20_000, (socket) => socket.destroy());
+    this.server.maxConnections = 4096;
+    this.server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Starts listening; resolves with the bound port. */
+  start(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  get port(): number | null {
+    const address = this.server.address();
+    return address && typeof address === 'object' ? address.port : null;
+  }
+
+  /** Stops accepting, lets requests in flight finish (their writes are awaited by the store), closes idle sockets. */
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => this.server.closeAllConnections(), 2_000).unref();
+    });
+  }
+
+  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    const pathname = rawUrl.split('?', 1)[0];
+    if (pathname === '/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed: use GET' }, { Allow: 'GET, HEAD' });
+      return send(res, 200, this.options.health());
+    }
+    if (pathname !== '/') return send(res, 404, { error: 'not found: post events to /' });
+    if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed: use POST' }, { Allow: 'POST' });
+
+    const format = bodyFormatOf(req.headers['content-type']);
+    if (!format) {
+      req.resume();
+      return send(res, 415, { error: 'content type must be application/x-www-form-urlencoded or application/json (UTF-8)' });
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBody) return this.refuseTooLarge(res);
+
+    const body = await this.readBody(req);
+    if (body === 'too-large') return this.refuseTooLarge(res);
+    if (body === 'aborted') return;
+    const answer = await this.options.pipeline.handle(body, format);
+    send(res, answer.status, answer.body);
+  }
+
+  private refuseTooLarge(res: http.ServerResponse): void {
+    send(res, 413, { error: `body larger than ${this.maxBody} bytes` }, { Connection: 'close' });
+  }
+
+  private readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      const finish = (value: Buffer | 'too-large' | 'aborted'): void => {
+        if (done) return;
+        done = true;
+        resolve(value);
+      };
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.maxBody) {
+          req.pause(); // stop buffering; the 413 closes the connection
+          return finish('too-large');
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => finish(Buffer.concat(chunks, size)));
+      req.on('error', () => finish('aborted'));
+      req.on('close', () => finish('aborted'));
+    });
+  }
+}

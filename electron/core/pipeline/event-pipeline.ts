@@ -1,0 +1,139 @@
+/**
+ * One event, from body bytes to an answer: parse → verify token → redact → record. Knows nothing of
+ * HTTP beyond the status codes it chooses (DESIGN.md, "Event listener answers").
+ */
+import { BodyError, decodeUtf8, parseFormBody, parseJsonBody, type ParsedObject } from '../events/parse-body.js';
+import { PayloadError, readDeletion, readEnvelope } from '../events/payload.js';
+import { buildRecord, type UnsequencedRecord } from '../events/deletion-record.js';
+import { fingerprintOfHash, type TokenRegistry } from '../tokens/token-registry.js';
+import { StoreUnavailableError, type DeletionStore } from '../store/deletion-store.js';
+import type { QuarantineStore } from '../store/quarantine-store.js';
+import { describeError, silentLogger, type Logger } from '../util/logger.js';
+
+export type BodyFormat = 'form' | 'json';
+
+export interface PipelineAnswer {
+  status: 200 | 400 | 401 | 503;
+  body: { ok: true; stored: boolean; duplicate?: boolean; ignored?: boolean } | { error: string };
+}
+
+export interface PipelineCounters {
+  stored: number;
+  duplicates: number;
+  ignored: number;
+  rejected: number;
+  malformed: number;
+}
+
+export interface PipelineDeps {
+  store: DeletionStore;
+  tokens: TokenRegistry;
+  quarantine: QuarantineStore;
+  log?: Logger;
+  now?: () => number;
+  /** Called after a refused request entered the quarantine. */
+  onQuarantined?: () => void;
+}
+
+const bad = (error: string): PipelineAnswer => ({ status: 400, body: { error } });
+
+/** Lower-cased `auth[domain]` if it is a string (used only to pick the token's portal). */
+function claimedPortal(body: ParsedObject): string | null {
+  const auth = body['auth'];
+  const domain = typeof auth === 'object' ? auth['domain'] : undefined;
+  return typeof domain === 'string' ? domain.toLowerCase() : null;
+}
+
+export class EventPipeline {
+  readonly counters: PipelineCounters = { stored: 0, duplicates: 0, ignored: 0, rejected: 0, malformed: 0 };
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private loggedRefusals = 0;
+  private refusalWindow = 0;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.log = deps.log ?? silentLogger;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Handles one request body; never throws. */
+  async handle(raw: Buffer, format: BodyFormat): Promise<PipelineAnswer> {
+    const receivedAt = this.now();
+    let body: ParsedObject;
+    let envelope: ReturnType<typeof readEnvelope>;
+    try {
+      if (raw.length === 0) throw new BodyError('empty body');
+      const text = decodeUtf8(raw);
+      body = format === 'form' ? parseFormBody(text) : parseJsonBody(text);
+      envelope = readEnvelope(body);
+    } catch (error) {
+      this.counters.malformed++;
+      if (error instanceof BodyError || error instanceof PayloadError) return bad(error.message);
+      this.log.error(`unexpected parse failure: ${describeError(error)}`);
+      return bad('unreadable body');
+    }
+
+    const portal = claimedPortal(body);
+    const verdict = this.deps.tokens.verify(envelope.applicationToken, portal);
+    if (!verdict.ok) {
+      this.counters.rejected++;
+      let record: UnsequencedRecord | null = null;
+      if (envelope.kind.kind !== 'other' && verdict.hash !== null) {
+        try {
+          record = buildRecord(envelope.event, envelope.handlerId, readDeletion(body, envelope.kind), fingerprintOfHash(verdict.hash), receivedAt);
+        } catch {
+          record = null; // malformed and untrusted: kept only as a refused request
+        }
+      }
+      this.deps.quarantine.add(verdict.hash, envelope.event, portal, record, receivedAt);
+      this.deps.onQuarantined?.();
+      const message =
+        verdict.reason === 'missing'
+          ? 'auth[application_token] is missing'
+          : verdict.reason === 'wrong-portal'
+            ? `application token is not accepted for portal ${portal ?? '(none)'}`
+            : 'unknown application token';
+      this.logRefusal(`${message}: ${envelope.event} from ${portal ?? 'unknown portal'}${verdict.hash ? ` (token ${fingerprintOfHash(verdict.hash)})` : ''}`);
+      return { status: 401, body: { error: message } };
+    }
+
+    if (envelope.kind.kind === 'other') {
+      this.counters.ignored++;
+      return { status: 200, body: { ok: true, stored: false, ignored: true } };
+    }
+
+    let record: UnsequencedRecord;
+    try {
+      record = buildRecord(envelope.event, envelope.handlerId, readDeletion(body, envelope.kind), fingerprintOfHash(verdict.hash), receivedAt);
+    } catch (error) {
+      this.counters.malformed++;
+      return bad(error instanceof PayloadError ? error.message : 'unreadable deletion');
+    }
+    return this.store(record);
+  }
+
+  /** Puts an already verified record into the log (also used when a quarantined token is trusted). */
+  async store(record: UnsequencedRecord): Promise<PipelineAnswer> {
+    try {
+      const result = await this.deps.store.add(record);
+      if (result.stored) this.counters.stored++;
+      else this.counters.duplicates++;
+      return { status: 200, body: result.stored ? { ok: true, stored: true } : { ok: true, stored: false, duplicate: true } };
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) return { status: 503, body: { error: error.message } };
+      this.log.error(`store failed: ${describeError(error)}`);
+      return { status: 503, body: { error: 'store unavailable' } };
+    }
+  }
+
+  /** At most 20 refusal lines a minute: a flood of forged requests must not flood the log. */
+  private logRefusal(line: string): void {
+    const minute = Math.floor(this.now() / 60_000);
+    if (minute !== this.refusalWindow) {
+      if (this.loggedRefusals > 20) this.log.warn(`${this.loggedRefusals - 20} more refused request(s) not logged`);
+      this.refusalWindow = minute;
+      this.loggedRefusals = 0;
+    }
+    if (++this.loggedRefusals <= 20) this.log.warn(`refused: ${line}`);
+  }
+}

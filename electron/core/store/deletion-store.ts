@@ -1,0 +1,552 @@
+/**
+ * The deletion log: lowdb JSON segments of at most `segmentSize` records, plus the journal of the open
+ * segment. One write touches one journal append (and, once per segment, one bounded segment file), so
+ * the cost of an event does not grow with history; start-up reads the manifest and the open journal only.
+ *
+ * Layout of `dir`:
+ *   manifest.json        segment tallies (a cache: rebuilt from the segments when missing or damaged)
+ *   seg-000001.json      sealed segments, `{ format: 1, records: [...] }`, written once
+ *   journal-000002.jsonl the open segment, one record per line, appended per group commit
+ *   damaged/             files that failed to parse, moved aside (never deleted)
+ */
+import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import type { DeletionFilter, DeletionPage, DeletionQuery, DeletionRecord, StoreHealth } from '../contract.js';
+import type { UnsequencedRecord } from '../events/deletion-record.js';
+import { describeError, silentLogger, type Logger } from '../util/logger.js';
+import { TypedEmitter } from '../util/typed-emitter.js';
+import { DurableJsonFile, TEMP_SUFFIX, writeFileDurably } from './durable-json-file.js';
+import { Journal, readJournal } from './journal.js';
+import { addToInfo, countFromInfo, emptyInfo, facetsOf, infoOf, isEmptyFilter, matches, type SegmentInfo } from './segment-info.js';
+import { LruCache } from './lru-cache.js';
+
+export interface DeletionStoreOptions {
+  dir: string;
+  /** Records per segment; bounds the one write that grows with the segment (sealing). */
+  segmentSize?: number;
+  /** fdatasync each group commit and segment (power-loss safety). Tests may turn it off. */
+  fsync?: boolean;
+  log?: Logger;
+}
+
+export type AddResult = { stored: true; record: DeletionRecord } | { stored: false; record: null };
+
+/** The store cannot write (disk full, read-only, ...): the listener answers 503. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+interface SegmentFile {
+  format: 1;
+  records: DeletionRecord[];
+}
+
+interface ManifestFile {
+  format: 1;
+  segments: SegmentInfo[];
+}
+
+interface OpenSegment {
+  info: SegmentInfo;
+  records: DeletionRecord[];
+  journal: Journal;
+}
+
+interface Pending {
+  record: UnsequencedRecord;
+  resolve: (result: AddResult) => void;
+  reject: (error: Error) => void;
+}
+
+const SEGMENT_FILE = /^seg-(\d{6,})\.json$/;
+const JOURNAL_FILE = /^journal-(\d{6,})\.jsonl$/;
+const pad = (n: number): string => String(n).padStart(6, '0');
+const MAX_PAGE = 1000;
+
+export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; health: StoreHealth }> {
+  private readonly segmentSize: number;
+  private readonly fsync: boolean;
+  private readonly log: Logger;
+  private readonly manifest: Low<ManifestFile>;
+  /** Sealed segments on disk, oldest first. */
+  private sealed: SegmentInfo[] = [];
+  /** Segments closed for writing whose file is not written yet, oldest first. */
+  private readonly sealing = new Map<number, DeletionRecord[]>();
+  /** Ids of the segments being sealed, so duplicates are caught without a scan. */
+  private readonly sealingIds = new Map<number, Set<string>>();
+  private open!: OpenSegment;
+  private readonly openIds = new Set<string>();
+  private readonly pendingIds = new Map<string, Promise<AddResult>>();
+  private queue: Pending[] = [];
+  private writing: Promise<void> | null = null;
+  private sealChain: Promise<void> = Promise.resolve();
+  private nextSeq = 1;
+  /** Numbers handed to the batch being written (not stored yet). */
+  private queuedSeqs = 0;
+  private readonly segmentCache = new LruCache<number, DeletionRecord[]>(8);
+  private readonly idCache = new LruCache<number, Set<string>>(8);
+  private readonly countCache = new LruCache<string, number>(20_000);
+  private healthState: StoreHealth = { ok: true, error: null, quarantinedFiles: [] };
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    options: DeletionStoreOptions,
+  ) {
+    super();
+    this.segmentSize = options.segmentSize ?? 5000;
+    this.fsync = options.fsync ?? true;
+    this.log = options.log ?? silentLogger;
+    this.manifest = new Low(new DurableJsonFile<ManifestFile>(path.join(dir, 'manifest.json'), { fsync: this.fsync }), {
+      format: 1,
+      segments: [],
+    });
+  }
+
+  /** Opens (creating) the log in `options.dir`, recovering from whatever a crash left behind. */
+  static async open(options: DeletionStoreOptions): Promise<DeletionStore> {
+    mkdirSync(options.dir, { recursive: true, mode: 0o700 });
+    const store = new DeletionStore(options.dir, options);
+    await store.recover();
+    return store;
+  }
+
+  get health(): StoreHealth {
+    return this.healthState;
+  }
+
+  /** Sequence number of the newest stored record (0 when empty). */
+  get lastSeq(): number {
+    return this.nextSeq - 1 - this.queuedSeqs;
+  }
+
+  get total(): number {
+    let total = this.open.info.count;
+    for (const info of this.sealed) total += info.count;
+    for (const records of this.sealing.values()) total += records.length;
+    return total;
+  }
+
+  /**
+   * Stores a record, resolving once it is durably written (group commit: records arriving during a
+   * write ride the next one). A duplicate of a stored or pending record resolves `{ stored: false }`.
+   * Rejects with StoreUnavailableError when the disk refuses the write.
+   */
+  add(record: UnsequencedRecord): Promise<AddResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    if (this.openIds.has(record.id)) return Promise.resolve({ stored: false, record: null });
+    const pending = this.pendingIds.get(record.id);
+    if (pending) return pending.then((r) => (r.stored ? { stored: false, record: null } : r));
+    const promise = this.addNew(record);
+    this.pendingIds.set(record.id, promise);
+    const forget = (): void => void this.pendingIds.delete(record.id);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private async addNew(record: UnsequencedRecord): Promise<AddResult> {
+    if (await this.storedInSealed(record)) return { stored: false, record: null };
+    return new Promise<AddResult>((resolve, reject) => {
+      this.queue.push({ record, resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Sealed segments whose `ts` range covers the record are the only places a duplicate can hide. */
+  private async storedInSealed(record: UnsequencedRecord): Promise<boolean> {
+    for (const ids of this.sealingIds.values()) if (ids.has(record.id)) return true;
+    for (let i = this.sealed.length - 1; i >= 0; i--) {
+      const info = this.sealed[i]!;
+      if (record.sentAt < info.minSentAt || record.sentAt > info.maxSentAt) continue;
+      let ids = this.idCache.get(info.n);
+      if (!ids) {
+        ids = new Set((await this.readSegment(info.n)).map((r) => r.id));
+        this.idCache.set(info.n, ids);
+      }
+      if (ids.has(record.id)) return true;
+    }
+    return false;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      const records = batch.map((p) => ({ seq: 0, ...p.record }) as DeletionRecord);
+      for (const r of records) r.seq = this.nextSeq++;
+      this.queuedSeqs = records.length;
+      try {
+        await this.open.journal.append(records.map((r) => JSON.stringify(r) + '\n').join(''));
+        this.queuedSeqs = 0;
+      } catch (error) {
+        // Numbers of a failed batch are reused: nothing of it reached the log.
+        this.queuedSeqs = 0;
+        this.nextSeq -= records.length;
+        this.setHealth({ ok: false, error: describeError(error) });
+        this.log.error(`log write failed, ${records.length} event(s) refused: ${describeError(error)}`);
+        const refusal = new StoreUnavailableError(`cannot write the log: ${describeError(error)}`);
+        for (const p of batch) p.reject(refusal);
+        continue;
+      }
+      if (!this.healthState.ok) {
+        this.log.info('log writes work again');
+        this.setHealth({ ok: true, error: null });
+      }
+      for (const r of records) {
+        this.open.records.push(r);
+        this.openIds.add(r.id);
+        addToInfo(this.open.info, r);
+      }
+      this.countCache.clear();
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve({ stored: true, record: records[i]! });
+      this.emit('added', records);
+      if (this.open.records.length >= this.segmentSize) this.sealOpen();
+    }
+    this.writing = null;
+  }
+
+  /** Waits for every queued write (and segment seal) to finish. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    await this.sealChain;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    this.open.journal.close();
+    await this.saveManifest().catch((error) => this.log.warn(`manifest not saved: ${describeError(error)}`));
+  }
+
+  // ---- sealing -------------------------------------------------------------------------------
+
+  private sealOpen(): void {
+    const done = this.open;
+    this.sealing.set(done.info.n, done.records);
+    this.sealingIds.set(done.info.n, new Set(this.openIds));
+    this.segmentCache.set(done.info.n, done.records);
+    this.openIds.clear();
+    this.open = this.newOpenSegment(done.info.n + 1, null);
+    done.journal.close();
+    this.sealChain = this.sealChain.then(() => this.writeSealed(done.info.n, done.records));
+  }
+
+  private async writeSealed(n: number, records: DeletionRecord[], attempt = 1): Promise<void> {
+    try {
+      await this.writeSegmentFile(n, records);
+    } catch (error) {
+      // The journal still holds every record, so nothing is lost; try again later (and at start).
+      this.log.warn(`segment ${n} not written (attempt ${attempt}): ${describeError(error)}`);
+      if (!this.closed) setTimeout(() => void (this.sealChain = this.sealChain.then(() => this.writeSealed(n, records, attempt + 1))), Math.min(60_000, 1000 * attempt)).unref();
+      return;
+    }
+    this.sealing.delete(n);
+    this.sealingIds.delete(n);
+    await this.saveManifest().catch((error) => this.log.warn(`manifest not saved: ${describeError(error)}`));
+    await unlink(this.journalPath(n)).catch(() => undefined);
+  }
+
+  private async writeSegmentFile(n: number, records: DeletionRecord[]): Promise<void> {
+    const file = this.segmentPath(n);
+    const db = new Low<SegmentFile>(new DurableJsonFile(file, { fsync: this.fsync }), { format: 1, records });
+    await db.write();
+    const info = infoOf(n, records);
+    info.bytes = statSync(file).size;
+    this.sealed = this.sealed.filter((s) => s.n !== n).concat(info).sort((a, b) => a.n - b.n);
+  }
+
+  private saveManifest(): Promise<void> {
+    this.manifest.data = { format: 1, segments: this.sealed };
+    return this.manifest.write();
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** Every segment, newest first, with a way to get its records (oldest first within it). */
+  private segmentsNewestFirst(): { info: SegmentInfo; load: () => Promise<DeletionRecord[]> }[] {
+    const list: { info: SegmentInfo; load: () => Promise<DeletionRecord[]> }[] = [];
+    const open = this.open;
+    list.push({ info: open.info, load: async () => open.records });
+    for (const [n, records] of [...this.sealing].reverse()) list.push({ info: infoOf(n, records), load: async () => records });
+    for (let i = this.sealed.length - 1; i >= 0; i--) {
+      const info = this.sealed[i]!;
+      list.push({ info, load: () => this.readSegment(info.n) });
+    }
+    return list;
+  }
+
+  private async readSegment(n: number): Promise<DeletionRecord[]> {
+    const cached = this.segmentCache.get(n) ?? this.sealing.get(n);
+    if (cached) return cached;
+    const file = this.segmentPath(n);
+    try {
+      const data = await new DurableJsonFile<SegmentFile>(file).read();
+      if (!data || !Array.isArray(data.records)) throw new Error('not a segment');
+      this.segmentCache.set(n, data.records);
+      return data.records;
+    } catch (error) {
+      this.moveAside(file, describeError(error));
+      this.sealed = this.sealed.filter((s) => s.n !== n);
+      this.countCache.clear();
+      await this.saveManifest().catch(() => undefined);
+      return [];
+    }
+  }
+
+  private async countIn(segment: { info: SegmentInfo; load: () => Promise<DeletionRecord[]> }, filter: DeletionFilter, key: string): Promise<number> {
+    const quick = countFromInfo(segment.info, filter);
+    if (quick !== null) return quick;
+    const cacheKey = `${segment.info.n}:${segment.info.count}:${key}`;
+    const cached = this.countCache.get(cacheKey);
+    if (cached !== undefined) return cached;
+    let count = 0;
+    for (const r of await segment.load()) if (matches(r, filter)) count++;
+    this.countCache.set(cacheKey, count);
+    return count;
+  }
+
+  /** Counts deletions matching a filter. */
+  async count(filter: DeletionFilter): Promise<number> {
+    if (isEmptyFilter(filter)) return this.total;
+    const key = JSON.stringify(filter);
+    let total = 0;
+    for (const segment of this.segmentsNewestFirst()) total += await this.countIn(segment, filter, key);
+    return total;
+  }
+
+  /** A page of deletions, newest first. */
+  async query(query: DeletionQuery): Promise<DeletionPage> {
+    const { filter } = query;
+    const limit = Math.max(0, Math.min(MAX_PAGE, query.limit));
+    let skip = Math.max(0, query.offset);
+    const key = JSON.stringify(filter);
+    const segments = this.segmentsNewestFirst();
+    const counts = await Promise.all(segments.map((s) => this.countIn(s, filter, key)));
+    const total = counts.reduce((a, b) => a + b, 0);
+    const rows: DeletionRecord[] = [];
+    for (let i = 0; i < segments.length && rows.length < limit; i++) {
+      if (skip >= counts[i]!) {
+        skip -= counts[i]!;
+        continue;
+      }
+      const records = await segments[i]!.load();
+      for (let j = records.length - 1; j >= 0 && rows.length < limit; j--) {
+        const r = records[j]!;
+        if (!matches(r, filter)) continue;
+        if (skip > 0) skip--;
+        else rows.push(r);
+      }
+    }
+    return { total, rows };
+  }
+
+  /** Matching deletions oldest first, one segment's worth at a time (flat memory for exports). */
+  async *scan(filter: DeletionFilter): AsyncGenerator<DeletionRecord[]> {
+    const segments = this.segmentsNewestFirst().reverse();
+    for (const segment of segments) {
+      if (countFromInfo(segment.info, filter) === 0) continue;
+      const fromCache = this.segmentCache.get(segment.info.n);
+      const records =
+        fromCache ?? (segment.info === this.open.info || this.sealing.has(segment.info.n) ? await segment.load() : await this.readUncached(segment.info.n));
+      const selected = isEmptyFilter(filter) ? records.slice() : records.filter((r) => matches(r, filter));
+      if (selected.length > 0) yield selected;
+    }
+  }
+
+  /** Reads a sealed segment without evicting what the UI is looking at from the cache. */
+  private async readUncached(n: number): Promise<DeletionRecord[]> {
+    try {
+      const data = await new DurableJsonFile<SegmentFile>(this.segmentPath(n)).read();
+      return data?.records ?? [];
+    } catch {
+      return this.readSegment(n); // moves it aside and reports
+    }
+  }
+
+  facets(): { portals: string[]; events: string[]; entityTypeIds: number[] } {
+    const infos = [...this.sealed, this.open.info];
+    for (const [n, records] of this.sealing) infos.push(infoOf(n, records));
+    return facetsOf(infos);
+  }
+
+  /** Deletes whole sealed segments whose every record is older than `days` days. Returns records removed. */
+  async applyRetention(days: number, now = Date.now()): Promise<number> {
+    const cutoff = now - days * 86_400_000;
+    const expired = this.sealed.filter((s) => s.maxReceivedAt < cutoff);
+    if (expired.length === 0) return 0;
+    this.sealed = this.sealed.filter((s) => s.maxReceivedAt >= cutoff);
+    await this.saveManifest();
+    for (const info of expired) {
+      this.segmentCache.delete(info.n);
+      this.idCache.delete(info.n);
+      await unlink(this.segmentPath(info.n)).catch(() => undefined);
+    }
+    this.countCache.clear();
+    const removed = expired.reduce((a, s) => a + s.count, 0);
+    this.log.info(`retention: removed ${removed} deletion(s) older than ${days} day(s) in ${expired.length} segment(s)`);
+    return removed;
+  }
+
+  // ---- start-up recovery ---------------------------------------------------------------------
+
+  private async recover(): Promise<void> {
+    const names = readdirSync(this.dir);
+    // A temp file is a write that did not finish: its target, if any, is the last complete version.
+    for (const name of names.filter((n) => n.endsWith(TEMP_SUFFIX))) {
+      const target = name.slice(0, -TEMP_SUFFIX.length);
+      const temp = path.join(this.dir, name);
+      if (!names.includes(target) && SEGMENT_FILE.test(target) && (await this.parses(temp))) {
+        renameSync(temp, path.join(this.dir, target));
+        names.push(target);
+        this.log.warn(`recovered ${target} from its temp file`);
+      } else {
+        this.moveAside(temp, 'unfinished write');
+      }
+    }
+
+    let known = new Map<number, SegmentInfo>();
+    try {
+      await this.manifest.read();
+      known = new Map((this.manifest.data?.segments ?? []).map((s) => [s.n, s]));
+    } catch (error) {
+      this.moveAside(path.join(this.dir, 'manifest.json'), describeError(error));
+    }
+
+    const sealed: SegmentInfo[] = [];
+    for (const name of names) {
+      const match = SEGMENT_FILE.exec(name);
+      if (!match) continue;
+      const n = Number(match[1]);
+      const file = path.join(this.dir, name);
+      const info = known.get(n);
+      if (info && info.bytes === statSync(file).size) {
+        sealed.push(info);
+        continue;
+      }
+      // Not in the manifest or changed size: read it to rebuild its tallies (or find it damaged).
+      try {
+        const data = await new DurableJsonFile<SegmentFile>(file).read();
+        if (!data || !Array.isArray(data.records)) throw new Error('not a segment');
+        const fresh = infoOf(n, data.records);
+        fresh.bytes = statSync(file).size;
+        sealed.push(fresh);
+      } catch (error) {
+        this.moveAside(file, describeError(error));
+      }
+    }
+    this.sealed = sealed.sort((a, b) => a.n - b.n);
+    for (const info of this.sealed) this.nextSeq = Math.max(this.nextSeq, info.maxSeq + 1);
+
+    const journals = names
+      .map((name) => JOURNAL_FILE.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+    const sealedNumbers = new Set(this.sealed.map((s) => s.n));
+    let openNumber = Math.max(0, ...this.sealed.map((s) => s.n), ...journals) + 1;
+    let openRecords: { records: DeletionRecord[]; validBytes: number } | null = null;
+    for (const n of journals) {
+      const file = this.journalPath(n);
+      if (sealedNumbers.has(n)) {
+        unlinkSync(file); // sealed after its last append: the segment holds all of it
+        continue;
+      }
+      const read = this.readJournalRecords(file);
+      for (const r of read.records) this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
+      if (n === journals[journals.length - 1]) {
+        openNumber = n;
+        openRecords = read;
+      } else if (read.records.length > 0) {
+        await this.writeSegmentFile(n, read.records);
+        unlinkSync(file);
+      } else {
+        unlinkSync(file);
+      }
+    }
+    this.open = this.newOpenSegment(openNumber, openRecords);
+    await this.saveManifest();
+    if (this.open.records.length >= this.segmentSize) this.sealOpen();
+  }
+
+  private readJournalRecords(file: string): { records: DeletionRecord[]; validBytes: number } {
+    const { lines, truncatedBytes } = readJournal(file);
+    if (truncatedBytes > 0) this.log.warn(`${path.basename(file)}: cut ${truncatedBytes} byte(s) of an unfinished write`);
+    const records: DeletionRecord[] = [];
+    let validBytes = 0;
+    let damaged = 0;
+    for (const line of lines) {
+      validBytes += Buffer.byteLength(line) + 1;
+      try {
+        const r = JSON.parse(line) as DeletionRecord;
+        if (typeof r.id !== 'string' || typeof r.seq !== 'number') throw new Error('not a record');
+        records.push(r);
+      } catch {
+        damaged++;
+      }
+    }
+    if (damaged > 0) {
+      // Keep a copy of the damaged journal for inspection; the readable records carry on.
+      const copy = path.join(this.dir, 'damaged', `${path.basename(file)}.${Date.now()}`);
+      mkdirSync(path.dirname(copy), { recursive: true });
+      writeFileDurably(copy, lines.join('\n'), false).catch(() => undefined);
+      this.reportDamaged(copy, `${damaged} unreadable line(s)`);
+    }
+    return { records, validBytes };
+  }
+
+  private newOpenSegment(n: number, existing: { records: DeletionRecord[]; validBytes: number } | null): OpenSegment {
+    const records = existing?.records ?? [];
+    const segment: OpenSegment = {
+      info: emptyInfo(n),
+      records,
+      journal: new Journal(this.journalPath(n), existing ? existing.validBytes : 0, this.fsync),
+    };
+    for (const r of records) {
+      addToInfo(segment.info, r);
+      this.openIds.add(r.id);
+    }
+    return segment;
+  }
+
+  private async parses(file: string): Promise<boolean> {
+    try {
+      const data = await new DurableJsonFile<SegmentFile>(file).read();
+      return Array.isArray(data?.records);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Renames a damaged file into `damaged/` (never deletes it) and reports it. */
+  private moveAside(file: string, reason: string): void {
+    const target = path.join(this.dir, 'damaged', `${path.basename(file)}.${Date.now()}`);
+    try {
+      mkdirSync(path.dirname(target), { recursive: true });
+      renameSync(file, target);
+      this.reportDamaged(target, reason);
+    } catch (error) {
+      this.log.error(`could not move ${file} aside: ${describeError(error)}`);
+    }
+  }
+
+  private reportDamaged(file: string, reason: string): void {
+    this.log.error(`damaged file moved aside: ${file} (${reason})`);
+    this.setHealth({ quarantinedFiles: [...this.healthState.quarantinedFiles, file] });
+  }
+
+  private setHealth(patch: Partial<StoreHealth>): void {
+    this.healthState = { ...this.healthState, ...patch };
+    this.emit('health', this.healthState);
+  }
+
+  private segmentPath(n: number): string {
+    return path.join(this.dir, `seg-${pad(n)}.json`);
+  }
+
+  private journalPath(n: number): string {
+    return path.join(this.dir, `journal-${pad(n)}.jsonl`);
+  }
+}

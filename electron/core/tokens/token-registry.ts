@@ -1,0 +1,60 @@
+/**
+ * Accepted application tokens. Only SHA-256 hashes are kept (verification needs nothing more), and
+ * only a short fingerprint is ever shown or stored next to a record.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** Hex SHA-256 of a token: what settings keep instead of the token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Eight hex characters of the hash: enough to tell a portal's tokens apart, useless to an attacker. */
+export function fingerprintOfHash(hash: string): string {
+  return hash.slice(0, 8);
+}
+
+export interface AcceptedToken {
+  hash: string;
+  /** Lower-case portal domain it is accepted from, or null for any portal. */
+  portal: string | null;
+}
+
+export type Verdict = { ok: true; hash: string } | { ok: false; reason: 'missing' | 'unknown' | 'wrong-portal'; hash: string | null };
+
+/** Checks application tokens against the accepted hashes in constant time. */
+export class TokenRegistry {
+  private accepted: { digest: Buffer; portal: string | null }[] = [];
+
+  constructor(tokens: readonly AcceptedToken[] = []) {
+    this.replace(tokens);
+  }
+
+  /** Swaps the accepted set (after settings change). */
+  replace(tokens: readonly AcceptedToken[]): void {
+    this.accepted = tokens.map((t) => ({ digest: Buffer.from(t.hash, 'hex'), portal: t.portal }));
+  }
+
+  get size(): number {
+    return this.accepted.length;
+  }
+
+  /**
+   * Verifies a token for a portal. Every accepted hash is compared (no early exit), so the time taken
+   * does not tell which one matched or how much of it.
+   */
+  verify(token: string | null, portal: string | null): Verdict {
+    if (token === null) return { ok: false, reason: 'missing', hash: null };
+    const hash = hashToken(token);
+    const digest = Buffer.from(hash, 'hex');
+    let matched = false;
+    let portalOk = false;
+    for (const entry of this.accepted) {
+      const same = timingSafeEqual(entry.digest, digest);
+      matched ||= same;
+      portalOk ||= same && (entry.portal === null || entry.portal === portal);
+    }
+    if (portalOk) return { ok: true, hash };
+    return { ok: false, reason: matched ? 'wrong-portal' : 'unknown', hash };
+  }
+}

@@ -1,0 +1,30 @@
+// Bundles the Node side (Electron main, preload, and the headless CLIs) with esbuild.
+// Dependencies stay external: they are installed (and packaged) as node_modules.
+import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: { __APP_VERSION__: JSON.stringify(version) },
+};
+
+await Promise.all([
+  build({
+    ...common,
+    format: 'esm',
+    entryPoints: {
+      'cli/serve': 'electron/core/cli/serve.ts',
+      'cli/export': 'electron/core/cli/export.ts',
+    },
+    outdir: 'dist',
+    outExtension: { '.js': '.js' },
+    banner: { js: '#!/usr/bin/env node' },
+  }),
+]);
