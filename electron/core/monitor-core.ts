@@ -31,6 +31,7 @@ import { TunnelLink } from './tunnel/tunnel-link.js';
 import { sampleDeletionBody, SELF_TEST_PORTAL } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
+import { lockDataDir } from './util/data-dir-lock.js';
 
 export interface MonitorCoreOptions {
   dataDir: string;
@@ -77,6 +78,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     readonly settings: SettingsStore,
     readonly store: DeletionStore,
     private readonly quarantine: QuarantineStore,
+    private readonly unlock: () => void,
   ) {
     super();
     this.log = options.log ?? silentLogger;
@@ -86,12 +88,23 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   static async start(options: MonitorCoreOptions): Promise<MonitorCore> {
     const log = options.log ?? silentLogger;
     const fsync = options.fsync ?? true;
-    const settings = await SettingsStore.open(options.dataDir, { fsync, log });
-    const store = await DeletionStore.open({ dir: path.join(options.dataDir, 'log'), fsync, log, segmentSize: options.segmentSize });
-    const quarantine = await QuarantineStore.open(options.dataDir, { fsync, log });
-    const core = new MonitorCore(options, settings, store, quarantine);
-    await core.init();
-    return core;
+    const unlock = lockDataDir(options.dataDir);
+    try {
+      const settings = await SettingsStore.open(options.dataDir, { fsync, log });
+      const store = await DeletionStore.open({ dir: path.join(options.dataDir, 'log'), fsync, log, segmentSize: options.segmentSize });
+      const quarantine = await QuarantineStore.open(options.dataDir, { fsync, log });
+      const core = new MonitorCore(options, settings, store, quarantine, unlock);
+      try {
+        await core.init();
+      } catch (error) {
+        await core.stop();
+        throw error;
+      }
+      return core;
+    } catch (error) {
+      unlock();
+      throw error;
+    }
   }
 
   private async init(): Promise<void> {
@@ -165,6 +178,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     await this.listener?.stop();
     await this.store.close();
     await this.quarantine.saveNow();
+    this.unlock();
   }
 
   // ---- contract calls ------------------------------------------------------------------------

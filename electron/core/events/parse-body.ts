@@ -51,7 +51,9 @@ function keyPath(key: string): string[] {
   while (rest.length > 0) {
     const close = rest.indexOf(']');
     if (rest[0] !== '[' || close === -1) throw new BodyError(`malformed parameter name "${key.slice(0, 40)}"`);
-    path.push(rest.slice(1, close));
+    const part = rest.slice(1, close);
+    if (part.includes('[')) throw new BodyError(`malformed parameter name "${key.slice(0, 40)}"`);
+    path.push(part);
     rest = rest.slice(close + 1);
     if (path.length > MAX_DEPTH) throw new BodyError(`parameter "${key.slice(0, 40)}" nests deeper than ${MAX_DEPTH} levels`);
   }

@@ -9,7 +9,7 @@
  *   journal-000002.jsonl the open segment, one record per line, appended per group commit
  *   damaged/             files that failed to parse, moved aside (never deleted)
  */
-import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
@@ -29,6 +29,11 @@ export interface DeletionStoreOptions {
   /** fdatasync each group commit and segment (power-loss safety). Tests may turn it off. */
   fsync?: boolean;
   log?: Logger;
+  /**
+   * Read without changing anything (the `export` command, possibly beside a running monitor):
+   * no recovery writes, no journal opened for writing, damaged files reported but left in place.
+   */
+  readOnly?: boolean;
 }
 
 export type AddResult = { stored: true; record: DeletionRecord } | { stored: false; record: null };
@@ -51,7 +56,8 @@ interface ManifestFile {
 interface OpenSegment {
   info: SegmentInfo;
   records: DeletionRecord[];
-  journal: Journal;
+  /** Null in read-only mode. */
+  journal: Journal | null;
 }
 
 interface Pending {
@@ -69,6 +75,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private readonly segmentSize: number;
   private readonly fsync: boolean;
   private readonly log: Logger;
+  private readonly readOnly: boolean;
   private readonly manifest: Low<ManifestFile>;
   /** Sealed segments on disk, oldest first. */
   private sealed: SegmentInfo[] = [];
@@ -99,6 +106,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     this.segmentSize = options.segmentSize ?? 5000;
     this.fsync = options.fsync ?? true;
     this.log = options.log ?? silentLogger;
+    this.readOnly = options.readOnly ?? false;
     this.manifest = new Low(new DurableJsonFile<ManifestFile>(path.join(dir, 'manifest.json'), { fsync: this.fsync }), {
       format: 1,
       segments: [],
@@ -107,6 +115,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   /** Opens (creating) the log in `options.dir`, recovering from whatever a crash left behind. */
   static async open(options: DeletionStoreOptions): Promise<DeletionStore> {
+    if (options.readOnly && !existsSync(options.dir)) throw new Error(`no deletion log in ${options.dir}`);
     mkdirSync(options.dir, { recursive: true, mode: 0o700 });
     const store = new DeletionStore(options.dir, options);
     await store.recover();
@@ -135,7 +144,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
    * Rejects with StoreUnavailableError when the disk refuses the write.
    */
   add(record: UnsequencedRecord): Promise<AddResult> {
-    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    if (this.closed || this.readOnly) return Promise.reject(new StoreUnavailableError(this.closed ? 'store is closed' : 'store is read-only'));
     if (this.openIds.has(record.id)) return Promise.resolve({ stored: false, record: null });
     const pending = this.pendingIds.get(record.id);
     if (pending) return pending.then((r) => (r.stored ? { stored: false, record: null } : r));
@@ -172,13 +181,15 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
+      // A batch never crosses a segment boundary, so every sealed segment holds exactly segmentSize.
+      const room = this.segmentSize - this.open.records.length;
+      const batch = this.queue.length <= room ? this.queue : this.queue.slice(0, room);
+      this.queue = this.queue.length <= room ? [] : this.queue.slice(room);
       const records = batch.map((p) => ({ seq: 0, ...p.record }) as DeletionRecord);
       for (const r of records) r.seq = this.nextSeq++;
       this.queuedSeqs = records.length;
       try {
-        await this.open.journal.append(records.map((r) => JSON.stringify(r) + '\n').join(''));
+        await this.open.journal!.append(records.map((r) => JSON.stringify(r) + '\n').join(''));
         this.queuedSeqs = 0;
       } catch (error) {
         // Numbers of a failed batch are reused: nothing of it reached the log.
@@ -217,7 +228,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     if (this.closed) return;
     this.closed = true;
     await this.flush();
-    this.open.journal.close();
+    this.open.journal?.close();
+    if (this.readOnly) return;
     await this.saveManifest().catch((error) => this.log.warn(`manifest not saved: ${describeError(error)}`));
   }
 
@@ -230,7 +242,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     this.segmentCache.set(done.info.n, done.records);
     this.openIds.clear();
     this.open = this.newOpenSegment(done.info.n + 1, null);
-    done.journal.close();
+    done.journal?.close();
     this.sealChain = this.sealChain.then(() => this.writeSealed(done.info.n, done.records));
   }
 
@@ -289,6 +301,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       return data.records;
     } catch (error) {
       this.moveAside(file, describeError(error));
+      if (this.readOnly) return [];
       this.sealed = this.sealed.filter((s) => s.n !== n);
       this.countCache.clear();
       await this.saveManifest().catch(() => undefined);
@@ -394,6 +407,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private async recover(): Promise<void> {
     const names = readdirSync(this.dir);
+    if (this.readOnly) return this.recoverReadOnly(names);
     // A temp file is a write that did not finish: its target, if any, is the last complete version.
     for (const name of names.filter((n) => n.endsWith(TEMP_SUFFIX))) {
       const target = name.slice(0, -TEMP_SUFFIX.length);
@@ -471,6 +485,47 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     if (this.open.records.length >= this.segmentSize) this.sealOpen();
   }
 
+  /** Loads what is there without touching a file: unsealed journals become in-memory segments. */
+  private async recoverReadOnly(names: string[]): Promise<void> {
+    let known = new Map<number, SegmentInfo>();
+    try {
+      await this.manifest.read();
+      known = new Map((this.manifest.data?.segments ?? []).map((s) => [s.n, s]));
+    } catch {
+      /* rebuilt below from the segments themselves */
+    }
+    for (const name of names) {
+      const match = SEGMENT_FILE.exec(name);
+      if (!match) continue;
+      const n = Number(match[1]);
+      const info = known.get(n);
+      if (info && info.bytes === statSync(path.join(this.dir, name)).size) {
+        this.sealed.push(info);
+        continue;
+      }
+      const records = await this.readUncached(n);
+      if (records.length > 0) this.sealed.push({ ...infoOf(n, records), bytes: statSync(path.join(this.dir, name)).size });
+    }
+    this.sealed.sort((a, b) => a.n - b.n);
+    const sealedNumbers = new Set(this.sealed.map((s) => s.n));
+    const journals = names
+      .map((name) => JOURNAL_FILE.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .filter((n) => !sealedNumbers.has(n))
+      .sort((a, b) => a - b);
+    const last = journals.pop();
+    for (const n of journals) {
+      const { records } = this.readJournalRecords(this.journalPath(n));
+      this.sealing.set(n, records);
+      this.sealingIds.set(n, new Set(records.map((r) => r.id)));
+    }
+    const openRecords = last === undefined ? [] : this.readJournalRecords(this.journalPath(last)).records;
+    this.open = { info: infoOf(last ?? 0, openRecords), records: openRecords, journal: null };
+    for (const r of openRecords) this.openIds.add(r.id);
+    this.nextSeq = Math.max(1, ...this.sealed.map((s) => s.maxSeq + 1), ...openRecords.map((r) => r.seq + 1));
+  }
+
   private readJournalRecords(file: string): { records: DeletionRecord[]; validBytes: number } {
     const { lines, truncatedBytes } = readJournal(file);
     if (truncatedBytes > 0) this.log.warn(`${path.basename(file)}: cut ${truncatedBytes} byte(s) of an unfinished write`);
@@ -487,7 +542,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         damaged++;
       }
     }
-    if (damaged > 0) {
+    if (damaged > 0 && this.readOnly) this.reportDamaged(file, `${damaged} unreadable line(s)`);
+    else if (damaged > 0) {
       // Keep a copy of the damaged journal for inspection; the readable records carry on.
       const copy = path.join(this.dir, 'damaged', `${path.basename(file)}.${Date.now()}`);
       mkdirSync(path.dirname(copy), { recursive: true });
@@ -522,6 +578,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   /** Renames a damaged file into `damaged/` (never deletes it) and reports it. */
   private moveAside(file: string, reason: string): void {
+    if (this.readOnly) return this.reportDamaged(file, reason);
     const target = path.join(this.dir, 'damaged', `${path.basename(file)}.${Date.now()}`);
     try {
       mkdirSync(path.dirname(target), { recursive: true });

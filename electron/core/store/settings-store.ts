@@ -67,19 +67,20 @@ export class SettingsStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, 'settings.json');
     const db = new Low<SettingsFile>(new DurableJsonFile(file, { fsync: options.fsync ?? true, indent: 2 }), defaults());
-    let loaded = false;
+    // A first run writes its defaults at once: the random subdomain must be the same next time.
+    let loaded = existsSync(file);
     try {
       await db.read();
       const parsed = fileSchema.safeParse(db.data);
       if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       db.data = parsed.data;
-      loaded = true;
     } catch (error) {
       if (existsSync(file)) {
         const aside = `${file}.damaged-${Date.now()}`;
         renameSync(file, aside);
         log.error(`settings unreadable (${describeError(error)}), moved to ${aside}; using defaults`);
       }
+      loaded = false;
       db.data = defaults();
     }
     const store = new SettingsStore(db);

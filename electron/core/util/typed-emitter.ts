@@ -1,5 +1,5 @@
 /** A minimal typed event emitter whose `on` returns its unsubscribe function. */
-export class TypedEmitter<Events extends Record<string, unknown>> {
+export class TypedEmitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
   on<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): () => void {

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { CSV_HEADER, exportCsv, neutralizeCell } from '../../../../electron/core/export/csv-export.js';
+import { DeletionStore } from '../../../../electron/core/store/deletion-store.js';
+import { startCore } from '../../../helpers/core-harness.js';
+import { SEED_TOKEN, WEBHOOK_TOKEN, fixture, fixtureNames } from '../../../helpers/fixtures.js';
+import { postEvent } from '../../../helpers/http-client.js';
+import { makeRecord } from '../../../helpers/records.js';
+import { tempDir } from '../../../helpers/temp-dir.js';
+
+function readCsv(file: string): string[][] {
+  const bytes = readFileSync(file);
+  expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM: Excel reads UTF-8
+  return parse(bytes, { bom: true, relax_column_count: false }) as string[][];
+}
+
+describe('CSV export', () => {
+  it('exports stored fixtures, oldest first, and parses back into the expected rows', async () => {
+    const { core, port } = await startCore({ tokens: [SEED_TOKEN, WEBHOOK_TOKEN] });
+    for (const name of fixtureNames('form')) expect((await postEvent(port, fixture(name))).status).toBe(200);
+    const out = path.join(tempDir(), 'all.csv');
+    expect(await core.exportCsv({ filter: {}, path: out })).toEqual({ rows: 4, path: out });
+    const [header, ...rows] = readCsv(out);
+    expect(header).toEqual([...CSV_HEADER]);
+    const received = rows.map((r) => r[0]);
+    expect([...received].sort()).toEqual(received);
+    const byItem = Object.fromEntries(rows.map((r) => [r[5], r.slice(1)]));
+    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '']);
+    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '']);
+    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '']);
+    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1']);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain('\r\n'); // RFC 4180 line ends
+    expect(text).not.toContain(SEED_TOKEN);
+
+    const deals = path.join(tempDir(), 'deals.csv');
+    await core.exportCsv({ filter: { entityTypeId: 2 }, path: deals });
+    expect(readCsv(deals).slice(1).map((r) => r[5])).toEqual(['4512']);
+  });
+
+  it('makes formula-looking cells inert and quotes what needs quoting', async () => {
+    const dir = tempDir();
+    const store = await DeletionStore.open({ dir, fsync: false });
+    // Validation keeps such values out of the log; the export defends on its own anyway.
+    await store.add(makeRecord(1, { portal: "=cmd|' /C calc'!A0", memberId: '+1,"two"\nthree' }));
+    await store.add(makeRecord(2, { portal: '@SUM(A1)', memberId: '-2' }));
+    await store.add(makeRecord(3, { portal: 'компания.bitrix24.ru', memberId: '\tx' }));
+    const out = path.join(dir, 'x.csv');
+    expect(await exportCsv(store, {}, out)).toEqual({ rows: 3 });
+    const rows = readCsv(out).slice(1);
+    expect(rows.map((r) => [r[6], r[7]])).toEqual([
+      ["'=cmd|' /C calc'!A0", '\'+1,"two"\nthree'],
+      ["'@SUM(A1)", "'-2"],
+      ['компания.bitrix24.ru', "'\tx"],
+    ]);
+    for (const value of ['=1', '+1', '-1', '@1', '\t1', '\r1']) expect(neutralizeCell(value).startsWith("'")).toBe(true);
+    expect(neutralizeCell('1-2')).toBe('1-2');
+    await store.close();
+  });
+
+  it('writes the header alone for an empty log, and leaves no partial file when it fails', async () => {
+    const dir = tempDir();
+    const store = await DeletionStore.open({ dir, fsync: false });
+    const out = path.join(dir, 'empty.csv');
+    expect(await exportCsv(store, {}, out)).toEqual({ rows: 0 });
+    expect(readCsv(out)).toEqual([[...CSV_HEADER]]);
+    await store.add(makeRecord(1));
+    await expect(exportCsv(store, {}, path.join(dir, 'missing-folder', 'x.csv'))).rejects.toThrow(/ENOENT/);
+    await store.close();
+  });
+});
