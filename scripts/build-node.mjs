@@ -27,4 +27,23 @@ await Promise.all([
     outExtension: { '.js': '.js' },
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // The Electron main process (ESM; electron and every other dependency stay external).
+  build({
+    ...common,
+    format: 'esm',
+    entryPoints: { 'main/main': 'electron/main/main.ts' },
+    outdir: 'dist',
+    external: ['electron'],
+  }),
+  // The preload: sandboxed preloads must be CommonJS, and may require nothing but electron
+  // (test/electron/preload checks the bundle), so everything else is bundled in.
+  build({
+    ...common,
+    packages: undefined,
+    format: 'cjs',
+    entryPoints: { 'preload/preload': 'electron/preload/preload.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+  }),
 ]);

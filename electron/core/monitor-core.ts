@@ -262,10 +262,16 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     const itemId = Date.now() % 1_000_000_000;
     const started = Date.now();
     const arrived = new Promise<CorePushes['deletionsAdded'][number] | null>((resolve) => {
-      const timer = setTimeout(() => (off(), resolve(null)), 15_000);
+      const timer = setTimeout(() => {
+        off();
+        resolve(null);
+      }, 15_000);
       const off = this.store.on('added', (records) => {
         const mine = records.find((r) => r.portal === SELF_TEST_PORTAL && r.itemId === itemId);
-        if (mine) (clearTimeout(timer), off(), resolve(mine));
+        if (!mine) return;
+        clearTimeout(timer);
+        off();
+        resolve(mine);
       });
     });
     let status: number;

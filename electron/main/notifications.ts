@@ -1,0 +1,97 @@
+/**
+ * Desktop notifications: one per deletion, but a burst (more than 3 within 2 s) becomes a single
+ * summary per 2 s so a mass deletion does not bury the screen. Follows settings.notifications.
+ */
+import { Notification } from 'electron';
+import type { DeletionRecord, Settings } from '../core/contract.js';
+import { entityTypeLabel } from '../core/events/bitrix-events.js';
+import { describeError, silentLogger, type Logger } from '../core/util/logger.js';
+import type { ShellCore } from './ipc.js';
+
+export const BURST = { count: 3, windowMs: 2_000 };
+
+export type Planned = { kind: 'single'; record: DeletionRecord } | { kind: 'summary'; count: number };
+
+/**
+ * Decides what to show for arriving deletions. Up to BURST.count deletions within BURST.windowMs are
+ * shown one by one; past that, the rest are counted and `flush` (called BURST.windowMs later) sums them up.
+ */
+export class BurstPlanner {
+  private recent: number[] = [];
+  private pending = 0;
+
+  /** Plans the notifications for a batch; `needsFlush` asks the caller to call flush() after the window. */
+  add(records: readonly DeletionRecord[], now: number): { show: Planned[]; needsFlush: boolean } {
+    this.recent = this.recent.filter((t) => now - t < BURST.windowMs);
+    const show: Planned[] = [];
+    for (const record of records) {
+      this.recent.push(now);
+      if (this.pending === 0 && this.recent.length <= BURST.count) show.push({ kind: 'single', record });
+      else this.pending++;
+    }
+    return { show, needsFlush: this.pending > 0 };
+  }
+
+  /** The summary of what was held back, if anything. */
+  flush(): Planned | null {
+    const count = this.pending;
+    this.pending = 0;
+    return count > 0 ? { kind: 'summary', count } : null;
+  }
+}
+
+/** Title and body of one notification. */
+export function notificationText(planned: Planned): { title: string; body: string } {
+  if (planned.kind === 'summary') {
+    return { title: `${planned.count} more CRM deletion${planned.count === 1 ? '' : 's'}`, body: 'Open the monitor to see them all.' };
+  }
+  const r = planned.record;
+  const who = r.byUser ? (r.userId !== null ? `by user ${r.userId}` : 'by a user') : 'by an automation or the API';
+  return { title: `Deleted: ${entityTypeLabel(r.entityTypeId)} #${r.itemId}`, body: `${r.portal}, ${who}` };
+}
+
+export interface NotificationOptions {
+  core: ShellCore;
+  /** Brings the window up when a notification is clicked. */
+  showWindow: () => void;
+  log?: Logger;
+}
+
+/** Shows notifications for new deletions while settings.notifications is on; returns the undo. */
+export function setupNotifications(options: NotificationOptions): () => void {
+  const { core } = options;
+  const log = options.log ?? silentLogger;
+  const planner = new BurstPlanner();
+  let enabled = false;
+  let flushTimer: NodeJS.Timeout | null = null;
+
+  const show = (planned: Planned): void => {
+    if (!enabled || !Notification.isSupported()) return;
+    const notification = new Notification({ ...notificationText(planned), silent: false });
+    notification.on('click', options.showWindow);
+    notification.show();
+  };
+  const flush = (): void => {
+    flushTimer = null;
+    const summary = planner.flush();
+    if (summary) show(summary);
+  };
+
+  const offAdded = core.on('deletionsAdded', (records) => {
+    if (!enabled) return;
+    const { show: planned, needsFlush } = planner.add(records, Date.now());
+    for (const p of planned) show(p);
+    if (needsFlush && !flushTimer) flushTimer = setTimeout(flush, BURST.windowMs);
+  });
+  const apply = (settings: Settings): void => {
+    enabled = settings.notifications;
+  };
+  const offSettings = core.on('settingsChanged', apply);
+  core.getSettings().then(apply, (error: unknown) => log.warn(`notifications: no settings: ${describeError(error)}`));
+
+  return () => {
+    offAdded();
+    offSettings();
+    if (flushTimer) clearTimeout(flushTimer);
+  };
+}

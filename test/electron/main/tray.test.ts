@@ -1,0 +1,63 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { setupTray, trayIconBitmap, trayTooltip } from '../../../electron/main/tray.js';
+import { Tray, clipboard, electronMock } from '../../helpers/electron-mock.js';
+import { FakeCore, status } from './fake-core.js';
+
+vi.mock('electron', async () => (await import('../../helpers/electron-mock.js')).electronModule);
+
+beforeEach(() => electronMock.reset());
+
+function start(core = new FakeCore()): { core: FakeCore; tray: Tray; shown: number[]; quits: number[] } {
+  const shown: number[] = [];
+  const quits: number[] = [];
+  setupTray({ core: core.asShellCore(), showWindow: () => shown.push(1), quit: () => quits.push(1) });
+  return { core, tray: Tray.instances.at(-1)!, shown, quits };
+}
+
+const click = (tray: Tray, label: string): void => (tray.menu!.item(label)!.click as () => void)();
+
+describe('tray', () => {
+  it('shows the unseen count in the tooltip and a red dot on the icon', async () => {
+    const { core, tray } = start();
+    await vi.waitFor(() => expect(tray.tooltip).toContain('no new deletions'));
+    const plain = tray.image;
+    core.fire('statusChanged', status({ counts: { total: 9, today: 9, unseen: 7, ignored: 0, rejected: 0 } }));
+    expect(tray.tooltip).toBe('Bitrix24 Deletion Monitor: 7 new deletions (tunnel off)');
+    expect(tray.image).not.toBe(plain);
+    expect(trayTooltip(status({ counts: { total: 1, today: 1, unseen: 1, ignored: 0, rejected: 0 }, tunnelPaused: true }))).toContain('1 new deletion (tunnel paused)');
+  });
+
+  it('draws its icon in code: a disc, plus a red dot when alerting', () => {
+    const red = (bitmap: Buffer): number => {
+      let n = 0;
+      for (let i = 0; i < bitmap.length; i += 4) if (bitmap[i + 2]! > 200 && bitmap[i]! < 100 && bitmap[i + 3]! > 0) n++;
+      return n;
+    };
+    expect(trayIconBitmap(16, false)).toHaveLength(16 * 16 * 4);
+    expect(red(trayIconBitmap(32, false))).toBe(0);
+    expect(red(trayIconBitmap(32, true))).toBeGreaterThan(20);
+  });
+
+  it('has Show, Copy public URL, Pause/Resume tunnel and Quit', async () => {
+    const { core, tray, shown, quits } = start();
+    await vi.waitFor(() => expect(tray.menu).not.toBeNull());
+    expect(tray.menu!.template.filter((i) => i.type !== 'separator').map((i) => i.label)).toEqual(['Show', 'Copy public URL', 'Pause tunnel', 'Quit']);
+    expect(tray.menu!.item('Copy public URL')!.enabled).toBe(false);
+    expect(tray.menu!.item('Pause tunnel')!.enabled).toBe(false);
+
+    const url = 'https://b24dm-test.loca.lt';
+    core.fire('statusChanged', status({ tunnel: { status: 'online', url, urlChanged: false, previousUrl: null, since: 1 } }));
+    click(tray, 'Copy public URL');
+    expect(clipboard.text).toBe(url);
+    click(tray, 'Pause tunnel');
+    await vi.waitFor(() => expect(tray.menu!.item('Resume tunnel')).toBeDefined());
+    click(tray, 'Resume tunnel');
+    expect(core.pausedCalls).toEqual([true, false]);
+
+    click(tray, 'Show');
+    tray.emit('click');
+    click(tray, 'Quit');
+    expect(shown).toHaveLength(2);
+    expect(quits).toHaveLength(1);
+  });
+});
