@@ -9,7 +9,7 @@
  *   journal-000002.jsonl the open segment, one record per line, appended per group commit
  *   damaged/             files that failed to parse, moved aside (never deleted)
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
@@ -21,6 +21,7 @@ import { DurableJsonFile, TEMP_SUFFIX, writeFileDurably } from './durable-json-f
 import { Journal, readJournal } from './journal.js';
 import { addToInfo, countFromInfo, emptyInfo, facetsOf, infoOf, isEmptyFilter, matches, type SegmentInfo } from './segment-info.js';
 import { LruCache } from './lru-cache.js';
+import { IdIndex, packIds } from './id-index.js';
 
 export interface DeletionStoreOptions {
   dir: string;
@@ -94,6 +95,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private queuedSeqs = 0;
   private readonly segmentCache = new LruCache<number, DeletionRecord[]>(8);
   private readonly idCache = new LruCache<number, Set<string>>(8);
+  private readonly index = new IdIndex();
   private readonly countCache = new LruCache<string, number>(20_000);
   private healthState: StoreHealth = { ok: true, error: null, quarantinedFiles: [] };
   private closed = false;
@@ -155,26 +157,34 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     return promise;
   }
 
-  private async addNew(record: UnsequencedRecord): Promise<AddResult> {
-    if (await this.storedInSealed(record)) return { stored: false, record: null };
+  private addNew(record: UnsequencedRecord): Promise<AddResult> {
+    const candidates = this.index.segmentsOf(record.id);
+    // The common case: the index has never seen this id, so it is new without reading anything.
+    if (candidates.length === 0) return this.enqueue(record);
+    return this.storedIn(candidates, record.id).then((stored) => (stored ? { stored: false, record: null } : this.enqueue(record)));
+  }
+
+  private enqueue(record: UnsequencedRecord): Promise<AddResult> {
     return new Promise<AddResult>((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      this.writing ??= this.drain();
+      // Start the write one loop turn later: requests that arrived in the same poll phase join it.
+      this.writing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
     });
   }
 
-  /** Sealed segments whose `ts` range covers the record are the only places a duplicate can hide. */
-  private async storedInSealed(record: UnsequencedRecord): Promise<boolean> {
-    for (const ids of this.sealingIds.values()) if (ids.has(record.id)) return true;
-    for (let i = this.sealed.length - 1; i >= 0; i--) {
-      const info = this.sealed[i]!;
-      if (record.sentAt < info.minSentAt || record.sentAt > info.maxSentAt) continue;
-      let ids = this.idCache.get(info.n);
-      if (!ids) {
-        ids = new Set((await this.readSegment(info.n)).map((r) => r.id));
-        this.idCache.set(info.n, ids);
+  /** Exact check of the segments the index points at (a hash hit may be a collision). */
+  private async storedIn(segments: number[], id: string): Promise<boolean> {
+    for (const n of segments) {
+      if (n === this.open.info.n) {
+        if (this.openIds.has(id)) return true;
+        continue;
       }
-      if (ids.has(record.id)) return true;
+      let ids = this.sealingIds.get(n) ?? this.idCache.get(n);
+      if (!ids) {
+        ids = new Set((await this.readSegment(n)).map((r) => r.id));
+        this.idCache.set(n, ids);
+      }
+      if (ids.has(id)) return true;
     }
     return false;
   }
@@ -208,6 +218,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       for (const r of records) {
         this.open.records.push(r);
         this.openIds.add(r.id);
+        this.index.add(r.id, this.open.info.n);
         addToInfo(this.open.info, r);
       }
       this.countCache.clear();
@@ -265,9 +276,31 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     const file = this.segmentPath(n);
     const db = new Low<SegmentFile>(new DurableJsonFile(file, { fsync: this.fsync }), { format: 1, records });
     await db.write();
+    await writeFileDurably(this.idsPath(n), packIds(records.map((r) => r.id)), this.fsync);
     const info = infoOf(n, records);
     info.bytes = statSync(file).size;
     this.sealed = this.sealed.filter((s) => s.n !== n).concat(info).sort((a, b) => a.n - b.n);
+  }
+
+  /** Fills the id index from the side files (regenerating a missing or damaged one from its segment). */
+  private async rebuildIndex(): Promise<void> {
+    this.index.clear();
+    for (const info of this.sealed) {
+      let packed: Buffer | null = null;
+      try {
+        packed = readFileSync(this.idsPath(info.n));
+      } catch {
+        packed = null;
+      }
+      if (!packed || packed.length !== info.count * 8) {
+        const records = await this.readUncached(info.n);
+        packed = packIds(records.map((r) => r.id));
+        await writeFileDurably(this.idsPath(info.n), packed, this.fsync).catch(() => undefined);
+      }
+      this.index.addPacked(packed, info.n);
+    }
+    for (const [n, ids] of this.sealingIds) for (const id of ids) this.index.add(id, n);
+    for (const id of this.openIds) this.index.add(id, this.open.info.n);
   }
 
   private saveManifest(): Promise<void> {
@@ -396,8 +429,10 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       this.segmentCache.delete(info.n);
       this.idCache.delete(info.n);
       await unlink(this.segmentPath(info.n)).catch(() => undefined);
+      await unlink(this.idsPath(info.n)).catch(() => undefined);
     }
     this.countCache.clear();
+    await this.rebuildIndex();
     const removed = expired.reduce((a, s) => a + s.count, 0);
     this.log.info(`retention: removed ${removed} deletion(s) older than ${days} day(s) in ${expired.length} segment(s)`);
     return removed;
@@ -416,6 +451,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         renameSync(temp, path.join(this.dir, target));
         names.push(target);
         this.log.warn(`recovered ${target} from its temp file`);
+      } else if (!SEGMENT_FILE.test(target)) {
+        unlinkSync(temp); // the manifest and id files are derived from the segments: rebuilt below
       } else {
         this.moveAside(temp, 'unfinished write');
       }
@@ -482,6 +519,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     }
     this.open = this.newOpenSegment(openNumber, openRecords);
     await this.saveManifest();
+    await this.rebuildIndex();
     if (this.open.records.length >= this.segmentSize) this.sealOpen();
   }
 
@@ -601,6 +639,10 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private segmentPath(n: number): string {
     return path.join(this.dir, `seg-${pad(n)}.json`);
+  }
+
+  private idsPath(n: number): string {
+    return path.join(this.dir, `seg-${pad(n)}.ids`);
   }
 
   private journalPath(n: number): string {

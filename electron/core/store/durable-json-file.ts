@@ -10,11 +10,11 @@ import type { Adapter } from 'lowdb';
 export const TEMP_SUFFIX = '.tmp';
 
 /** Writes `text` to `file` atomically and durably. */
-export async function writeFileDurably(file: string, text: string, fsync = true): Promise<void> {
+export async function writeFileDurably(file: string, text: string | Buffer, fsync = true): Promise<void> {
   const temp = file + TEMP_SUFFIX;
   const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(text, 'utf8');
+    await handle.writeFile(text);
     if (fsync) await handle.datasync();
   } finally {
     await handle.close();

@@ -2,10 +2,9 @@
  * The append-only journal of the open segment: one JSON record per line. A group of records is
  * appended with one write and one fdatasync; only then are their requests acknowledged.
  */
-import { closeSync, fdatasync, ftruncate, ftruncateSync, openSync, readFileSync, write } from 'node:fs';
+import { closeSync, fdatasync, ftruncate, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 
-const writeAsync = promisify(write);
 const fdatasyncAsync = promisify(fdatasync);
 const ftruncateAsync = promisify(ftruncate);
 
@@ -51,16 +50,18 @@ export class Journal {
     }
   }
 
-  /** Appends text durably. On failure the file is cut back so no torn line stays behind. */
+  /**
+   * Appends text durably. The write itself is synchronous: copying a few KB into the page cache takes
+   * ~20 µs, less than a thread-pool round trip (~100+ µs here), and the event loop needs the bytes
+   * placed before the next batch anyway. Only the fdatasync, the slow part, runs off the loop.
+   * On failure the file is cut back so no torn line stays behind.
+   */
   async append(text: string): Promise<void> {
     if (this.closed) throw new Error('journal is closed');
     const buffer = Buffer.from(text, 'utf8');
     try {
       let written = 0;
-      while (written < buffer.length) {
-        const { bytesWritten } = await writeAsync(this.fd, buffer, written, buffer.length - written, null);
-        written += bytesWritten;
-      }
+      while (written < buffer.length) written += writeSync(this.fd, buffer, written, buffer.length - written);
       if (this.fsync) await fdatasyncAsync(this.fd);
       this.size += buffer.length;
     } catch (error) {

@@ -20,7 +20,7 @@ describe('DeletionStore', () => {
     expect(page.total).toBe(35);
     expect(page.rows.map((r) => r.itemId)).toEqual([35, 34, 33, 32, 31]);
     await store.close();
-    expect(readdirSync(dir).filter((n) => n.startsWith('seg-'))).toHaveLength(3);
+    expect(readdirSync(dir).filter((n) => n.startsWith('seg-') && n.endsWith('.json'))).toHaveLength(3);
 
     const reopened = await DeletionStore.open({ dir, segmentSize: 10 });
     expect(reopened.total).toBe(35);

@@ -1,0 +1,85 @@
+/**
+ * Warnings that must not be missed: the log cannot be written, the public URL is down, or it changed
+ * (the webhook in Bitrix24 still points at the old one). Bitrix24 never resends an event, so each of
+ * these means deletions are being lost right now.
+ */
+import { useState } from 'react';
+import type { AppStatus } from '../../../electron/core/contract';
+import type { ConnectionState } from '../api/http-client';
+import { useNow } from '../hooks/use-now';
+import { useI18n } from '../i18n/i18n-context';
+import { secondsUntil } from './tunnel-text';
+import { UrlWithCopy } from './url-with-copy';
+
+export function AlertBanners({
+  status,
+  connection,
+  onOpenSettings,
+}: {
+  status: AppStatus;
+  connection: ConnectionState;
+  onOpenSettings: () => void;
+}) {
+  const { t } = useI18n();
+  const { tunnel, store } = status;
+  const now = useNow(tunnel.status === 'reconnecting');
+  const [acknowledgedUrl, setAcknowledgedUrl] = useState<string | null>(null);
+
+  return (
+    <div className="banners">
+      {connection === 'reconnecting' && (
+        <div className="banner banner-warning" role="alert">
+          <p className="banner-title">{t('app.reconnecting')}</p>
+        </div>
+      )}
+      {!store.ok && (
+        <div className="banner banner-error" role="alert">
+          <p className="banner-title">{t('banner.storeFailed', { error: store.error ?? '?' })}</p>
+          <p>{t('banner.storeFailedHint', { dir: status.dataDir })}</p>
+        </div>
+      )}
+      {tunnel.status === 'reconnecting' && (
+        <div className="banner banner-error" role="alert">
+          <p className="banner-title">{t('banner.tunnelReconnecting')}</p>
+          <p aria-live="off">
+            {t('banner.tunnelReconnectingBody', { attempt: tunnel.attempt, seconds: secondsUntil(tunnel.nextTryAt, now), reason: tunnel.reason })}{' '}
+            {t('banner.lostNote')}
+          </p>
+        </div>
+      )}
+      {tunnel.status === 'failed' && (
+        <div className="banner banner-error" role="alert">
+          <p className="banner-title">{t('banner.tunnelFailed')}</p>
+          <p>
+            {t('banner.tunnelFailedBody', { reason: tunnel.reason })} {t('banner.lostNote')}
+          </p>
+          <div className="banner-actions">
+            <button type="button" className="btn btn-small" onClick={onOpenSettings}>
+              {t('banner.openSettings')}
+            </button>
+          </div>
+        </div>
+      )}
+      {tunnel.status === 'online' && tunnel.urlChanged && acknowledgedUrl !== tunnel.url && (
+        <div className="banner banner-warning" role="alert">
+          <p className="banner-title">{t('banner.urlChanged')}</p>
+          <p className="banner-url">
+            <span className="status-key">{t('banner.newUrl')}</span> <UrlWithCopy url={tunnel.url} what={t('banner.newUrl')} />
+          </p>
+          <p>{t('banner.urlChangedBody')}</p>
+          {tunnel.previousUrl && <p className="muted">{t('banner.urlChangedPrevious', { url: tunnel.previousUrl })}</p>}
+          <div className="banner-actions">
+            <button type="button" className="btn btn-small" onClick={() => setAcknowledgedUrl(tunnel.url)}>
+              {t('banner.urlChangedDone')}
+            </button>
+          </div>
+        </div>
+      )}
+      {store.quarantinedFiles.length > 0 && (
+        <div className="banner banner-info" role="status">
+          <p>{t('banner.damagedFiles', { count: store.quarantinedFiles.length, files: store.quarantinedFiles.join(', ') })}</p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { FakeMonitor } from '../helpers/fake-monitor';
+import { flush, renderApp } from '../helpers/render';
+
+async function openSettings(api = new FakeMonitor({ synthetic: 3 })) {
+  const user = userEvent.setup();
+  await renderApp(api);
+  await user.click(screen.getByRole('button', { name: 'Settings' }));
+  return { user, api };
+}
+
+describe('SettingsView', () => {
+  it('shows the saved values', async () => {
+    await openSettings();
+    expect((screen.getByLabelText('Event port') as HTMLInputElement).value).toBe('0');
+    expect((screen.getByLabelText('Give this computer a public URL through a tunnel') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Tunnel server') as HTMLInputElement).value).toBe('https://localtunnel.me');
+    expect((screen.getByLabelText('Subdomain') as HTMLInputElement).value).toBe('b24dm-test');
+    expect((screen.getByLabelText('Keep all') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Show a notification for new deletions') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Language') as HTMLSelectElement).value).toBe('en');
+    expect(screen.getByLabelText('Start when I sign in to this computer')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Save changes' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('checks fields, shows errors next to them and sends nothing invalid', async () => {
+    const { user, api } = await openSettings();
+    const port = screen.getByLabelText('Event port');
+    await user.clear(port);
+    await user.type(port, '70000');
+    await user.tab();
+    expect(screen.getByText('A whole number from 0 to 65535.')).toBeTruthy();
+    expect(port.getAttribute('aria-invalid')).toBe('true');
+
+    const host = screen.getByLabelText('Tunnel server');
+    await user.clear(host);
+    await user.type(host, 'localtunnel.me');
+    const subdomain = screen.getByLabelText('Subdomain');
+    await user.clear(subdomain);
+    await user.type(subdomain, 'AB');
+    await user.click(screen.getByLabelText('Keep the last'));
+    const days = screen.getByLabelText('Number of days to keep');
+    await user.clear(days);
+    await user.type(days, '0');
+
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(screen.getByText('An http:// or https:// address.')).toBeTruthy();
+    expect(screen.getByText(/4–63 lower-case Latin letters/)).toBeTruthy();
+    expect(screen.getByText('A whole number of days from 1 to 36500.')).toBeTruthy();
+    expect(document.activeElement).toBe(port);
+    expect(api.callsOf('updateSettings')).toHaveLength(0);
+  });
+
+  it('sends only what changed and confirms', async () => {
+    const { user, api } = await openSettings();
+    const port = screen.getByLabelText('Event port');
+    await user.clear(port);
+    await user.type(port, '8080');
+    await user.click(screen.getByLabelText('Keep the last'));
+    const days = screen.getByLabelText('Number of days to keep');
+    await user.clear(days);
+    await user.type(days, '30');
+    await user.click(screen.getByLabelText('Show a notification for new deletions'));
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await flush();
+    expect(api.callsOf('updateSettings')).toEqual([[{ eventPort: 8080, retentionDays: 30, notifications: false }]]);
+    expect(screen.getByText('Settings saved.')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Save changes' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows the core refusal next to the field it names', async () => {
+    const { user, api } = await openSettings();
+    const port = screen.getByLabelText('Event port');
+    await user.clear(port);
+    await user.type(port, '80');
+    api.failNext('updateSettings', 'PORT_UNAVAILABLE', 'port 80 cannot be used: EACCES');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await flush();
+    const describedBy = port.getAttribute('aria-describedby') ?? '';
+    expect(describedBy).toContain('error');
+    expect(document.getElementById(describedBy.split(' ').find((id) => id.endsWith('error'))!)!.textContent).toBe('port 80 cannot be used: EACCES');
+
+    const host = screen.getByLabelText('Tunnel server');
+    await user.clear(host);
+    await user.type(host, 'https://lt.example.com');
+    api.failNext('updateSettings', 'BAD_ARGUMENTS', 'updateSettings: tunnel.host must be an http(s) URL');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await flush();
+    expect(host.getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByText('updateSettings: tunnel.host must be an http(s) URL')).toBeTruthy();
+  });
+
+  it('hides auto-start in the dashboard', async () => {
+    await openSettings(new FakeMonitor({ transport: 'http', synthetic: 1 }));
+    expect(screen.queryByLabelText('Start when I sign in to this computer')).toBeNull();
+  });
+
+  it('lists tokens by fingerprint and removes one after a confirmation', async () => {
+    const { user, api } = await openSettings();
+    const table = screen.getByRole('table', { name: 'Application tokens' });
+    const row = within(table).getAllByRole('row')[1]!;
+    expect(row.textContent).toContain('a1b2c3d4');
+    expect(row.textContent).toContain('alpha.bitrix24.com');
+    expect(row.textContent).toContain('Alpha');
+    await user.click(within(row).getByRole('button', { name: 'Remove token a1b2c3d4' }));
+    await user.click(within(row).getByRole('button', { name: 'Yes, remove' }));
+    await flush();
+    expect(api.callsOf('removeToken')).toEqual([[{ fingerprint: 'a1b2c3d4' }]]);
+    expect(screen.getByText(/No tokens yet/)).toBeTruthy();
+  });
+});
