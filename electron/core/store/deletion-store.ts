@@ -420,6 +420,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   /** Deletes whole sealed segments whose every record is older than `days` days. Returns records removed. */
   async applyRetention(days: number, now = Date.now()): Promise<number> {
+    await this.sealChain; // segments still being written become candidates once on disk
     const cutoff = now - days * 86_400_000;
     const expired = this.sealed.filter((s) => s.maxReceivedAt < cutoff);
     if (expired.length === 0) return 0;

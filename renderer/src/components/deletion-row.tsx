@@ -58,7 +58,7 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
       <div role="cell" className="cell col-event mono" title={record.event}>
         {record.event}
       </div>
-      <div role="cell" className="cell col-type">
+      <div role="cell" className="cell col-type" title={i18n.entityType(record.entityTypeId)}>
         {i18n.entityType(record.entityTypeId)}
       </div>
       <div role="cell" className="cell col-type-id num">

@@ -17,7 +17,7 @@ export const ru: Dictionary = {
   'nav.log': 'Удаления',
   'nav.quarantine': 'Карантин',
   'nav.settings': 'Настройки',
-  'nav.setup': 'Настройка',
+  'nav.setup': 'Подключение',
 
   'status.label': 'Состояние монитора',
   'status.port': 'Порт событий',
