@@ -27,7 +27,7 @@ import { QuarantineStore } from './store/quarantine-store.js';
 import { SettingsStore } from './store/settings-store.js';
 import { TokenRegistry, hashToken, type AcceptedToken } from './tokens/token-registry.js';
 import { exportCsv } from './export/csv-export.js';
-import { TunnelLink } from './tunnel/tunnel-link.js';
+import { TunnelLink, type TunnelTuning } from './tunnel/tunnel-link.js';
 import { sampleDeletionBody, SELF_TEST_PORTAL } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
@@ -46,8 +46,8 @@ export interface MonitorCoreOptions {
   segmentSize?: number;
   log?: Logger;
   version?: string;
-  /** Tunnel timings, for tests. */
-  tunnelTimings?: { registerTimeoutMs?: number; probeIntervalMs?: number; backoffBaseMs?: number; backoffCapMs?: number };
+  /** Tunnel timings and probe, for tests. */
+  tunnelTuning?: TunnelTuning;
 }
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -133,11 +133,10 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     const port = await this.listener.start();
     this.log.info(`event listener on http://127.0.0.1:${port}/`);
 
-    const timings = this.options.tunnelTimings ?? {};
     this.tunnel = new TunnelLink({
       localPort: port,
       log: this.log,
-      ...timings,
+      ...(this.options.tunnelTuning && { tuning: this.options.tunnelTuning }),
       onState: (state) => this.onTunnelState(state),
     });
     this.applyTunnelSettings();

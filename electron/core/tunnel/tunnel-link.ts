@@ -4,16 +4,16 @@
  */
 import type { TunnelState } from '../contract.js';
 import type { Logger } from '../util/logger.js';
-import { TunnelSupervisor } from './tunnel-supervisor.js';
+import { TunnelSupervisor, type TunnelSupervisorOptions } from './tunnel-supervisor.js';
+
+/** Timings and the probe's GET, adjustable for tests; production uses the supervisor's defaults. */
+export type TunnelTuning = Partial<Omit<TunnelSupervisorOptions, 'host' | 'subdomain' | 'localPort' | 'onState' | 'log'>>;
 
 export interface TunnelLinkOptions {
   localPort: number;
   log: Logger;
   onState: (state: TunnelState) => void;
-  registerTimeoutMs?: number;
-  probeIntervalMs?: number;
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
+  tuning?: TunnelTuning;
 }
 
 export interface TunnelConfig {
@@ -50,11 +50,7 @@ export class TunnelLink {
       localPort: this.localPort,
       host: config.host,
       subdomain: config.subdomain,
-      ...(this.options.registerTimeoutMs !== undefined && { registerTimeoutMs: this.options.registerTimeoutMs }),
-      ...(this.options.probeIntervalMs !== undefined && { probeIntervalMs: this.options.probeIntervalMs }),
-      ...(this.options.backoffBaseMs !== undefined && {
-        backoff: { baseMs: this.options.backoffBaseMs, capMs: this.options.backoffCapMs ?? 60_000 },
-      }),
+      ...this.options.tuning,
       log: (level, message) => log[level](`tunnel: ${message}`),
       onState: (state) => this.options.onState(state),
     });
