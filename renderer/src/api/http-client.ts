@@ -57,8 +57,10 @@ async function failureOf(response: Response): Promise<MonitorCallError> {
     body = null;
   }
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  // A refused key is one condition for the UI whatever code the server names it with (BAD_KEY, ...).
+  if (response.status === 401) return new MonitorCallError('UNAUTHORIZED', 'the dashboard key was refused');
   if (error && typeof error.code === 'string') return new MonitorCallError(error.code, typeof error.message === 'string' ? error.message : error.code);
-  if (response.status === 401 || response.status === 403) return new MonitorCallError('UNAUTHORIZED', 'the dashboard key was refused');
+  if (response.status === 403) return new MonitorCallError('UNAUTHORIZED', 'the dashboard refused this page');
   return new MonitorCallError(`HTTP_${response.status}`, `the monitor answered ${response.status}`);
 }
 

@@ -1,0 +1,244 @@
+/**
+ * Screenshots of the main screens for docs/screenshots/, taken from a real `serve` with ~30 realistic
+ * deletions (several portals and entity types, form and JSON bodies), a few refused requests and two
+ * trusted tokens. Before every shot the page is checked for secrets: application tokens, OAuth
+ * tokens and the dashboard key must never be on screen.
+ */
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_SECRETS, SEED_TOKEN, fixture } from '../helpers/fixtures.js';
+import { postEvent } from '../helpers/http-client.js';
+import { launchChromium } from './helpers/browser.js';
+import { assertNoSecrets, openDashboard, showView, visibleItemIds, type DomGlobals, type OpenPage } from './helpers/dashboard-page.js';
+import { E2E_OAUTH_TOKENS, deletionForm, deletionJson, type DeletionSpec } from './helpers/events.js';
+import { startMonitor, type Monitor } from './helpers/monitor.js';
+
+const OUT_DIR = path.resolve('docs/screenshots');
+/** A fixed data folder, so the settings page shows the same path every run. */
+const DATA_DIR = path.join(os.tmpdir(), 'bitrix24-deletion-monitor-demo');
+
+/** A second portal's token (added in the settings) and tokens nobody trusts (quarantined). */
+const NORD_TOKEN = 'e2e0nord0token0000000000000000ab';
+const STRANGER_TOKEN = 'e2e0stranger0token00000000000cd';
+const SECRETS = [...SEED_SECRETS, ...E2E_OAUTH_TOKENS, NORD_TOKEN, STRANGER_TOKEN];
+
+const PORTALS = {
+  acme: { portal: 'acme.bitrix24.com', memberId: 'c0ffee00c0ffee00c0ffee00c0ffee00', token: SEED_TOKEN },
+  nord: { portal: 'nord-logistik.bitrix24.de', memberId: '5eed5eed5eed5eed5eed5eed5eed5eed', token: NORD_TOKEN },
+  stroy: { portal: 'stroymaster.bitrix24.ru', memberId: 'b0a7b0a7b0a7b0a7b0a7b0a7b0a7b0a7', token: SEED_TOKEN },
+} as const;
+
+/** ~30 deletions across portals and entity types 1, 2, 3, 4, 7, 31, 1220 and 147, oldest first. */
+function demoDeletions(): (DeletionSpec & { json: boolean })[] {
+  const plan: [keyof typeof PORTALS, number, number, number | undefined][] = [
+    ['acme', 2, 4471, 1],
+    ['acme', 1, 18830, 1],
+    ['nord', 3, 2290, 12],
+    ['stroy', 4, 615, undefined],
+    ['acme', 31, 905, 1],
+    ['nord', 1220, 57, 12],
+    ['acme', 2, 4472, 5],
+    ['stroy', 147, 311, 3],
+    ['acme', 7, 1204, 5],
+    ['nord', 2, 9918, undefined],
+    ['acme', 1, 18831, 1],
+    ['stroy', 3, 7702, 3],
+    ['acme', 1220, 58, undefined],
+    ['nord', 4, 880, 12],
+    ['acme', 3, 30117, 5],
+    ['stroy', 31, 42, 3],
+    ['acme', 2, 4480, 1],
+    ['nord', 147, 12, 12],
+    ['acme', 1, 18847, undefined],
+    ['stroy', 2, 1506, 3],
+    ['acme', 4, 2210, 5],
+    ['nord', 7, 331, 12],
+    ['acme', 1220, 61, 1],
+    ['stroy', 1, 9035, undefined],
+    ['acme', 2, 4495, 5],
+    ['nord', 31, 77, 12],
+    ['acme', 3, 30121, 1],
+    ['stroy', 147, 318, 3],
+    ['acme', 2, 4501, 1],
+    ['nord', 1, 6140, undefined],
+  ];
+  const start = 1_764_154_800; // 2025-11-26 11:00:00 UTC
+  return plan.map(([portal, entityTypeId, itemId, userId], i) => ({
+    ...PORTALS[portal],
+    entityTypeId,
+    itemId,
+    userId,
+    ts: start + i * 431,
+    handlerId: portal === 'nord' ? 9 : 6,
+    json: i % 3 === 1,
+  }));
+}
+
+async function settle(page: Page): Promise<void> {
+  // No hover highlight, no focus ring from the last click, fonts loaded, layout idle.
+  await page.mouse.move(1, 1);
+  await page.evaluate(async () => {
+    const g = globalThis as unknown as { document: { activeElement: { blur?: () => void } | null; fonts: { ready: Promise<unknown> } } };
+    g.document.activeElement?.blur?.();
+    await g.document.fonts.ready;
+  });
+  await page.waitForTimeout(150);
+}
+
+/** Nothing sticks out sideways: no horizontal page scroll, and every header/status item is inside the window. */
+async function assertNothingCutOff(page: Page): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const { document } = globalThis as unknown as DomGlobals;
+    const width = (globalThis as unknown as { innerWidth: number }).innerWidth;
+    const found: string[] = [];
+    if (document.body.scrollWidth > width) found.push(`page scrolls sideways (${document.body.scrollWidth} > ${width})`);
+    for (const el of Array.from(document.querySelectorAll('.table-body, .table-scroll')) as unknown as { className: string; scrollWidth: number; clientWidth: number }[]) {
+      if (el.scrollWidth > el.clientWidth + 1) found.push(`.${el.className.split(' ')[0]} scrolls sideways (${el.scrollWidth} > ${el.clientWidth})`);
+    }
+    for (const el of Array.from(document.querySelectorAll('.app-header button, .app-header h1, .status-bar .status-item, .filter-bar .field, .toolbar button, .page h2'))) {
+      const box = el.getBoundingClientRect();
+      if (box.width > 0 && (box.left < 0 || box.right > width + 0.5)) found.push(`"${(el.textContent ?? '').trim().slice(0, 40)}" ends at ${Math.round(box.right)} px`);
+    }
+    return found;
+  });
+  expect(problems).toEqual([]);
+}
+
+describe('screenshots (docs/screenshots)', () => {
+  let browser: Browser;
+  let monitor: Monitor;
+  let open: OpenPage;
+  let page: Page;
+  const saved: string[] = [];
+
+  async function shot(name: string, target: Page = page): Promise<void> {
+    await settle(target);
+    await assertNoSecrets(target, [...SECRETS, monitor.key]);
+    await assertNothingCutOff(target);
+    const file = path.join(OUT_DIR, `${name}.png`);
+    await target.screenshot({ path: file, animations: 'disabled', caret: 'hide', scale: 'css' });
+    saved.push(path.relative(process.cwd(), file));
+  }
+
+  beforeAll(async () => {
+    mkdirSync(OUT_DIR, { recursive: true });
+    [browser, monitor] = await Promise.all([launchChromium(), startMonitor({ dataDir: DATA_DIR, tokens: [SEED_TOKEN, NORD_TOKEN] })]);
+    // Two trusted tokens in the settings (by fingerprint and label; the tokens themselves are never shown).
+    await monitor.call('addToken', { token: SEED_TOKEN, portal: 'acme.bitrix24.com', label: 'ACME — outgoing webhook' });
+    await monitor.call('addToken', { token: NORD_TOKEN, portal: 'nord-logistik.bitrix24.de', label: 'Nord Logistik' });
+    // The same tunnel settings every run (the first run picks a random subdomain). serve runs with
+    // --no-tunnel, which wins over the saved setting, so nothing connects anywhere.
+    await monitor.call('updateSettings', { tunnel: { enabled: false, subdomain: 'acme-deletions' } });
+    for (const spec of demoDeletions()) {
+      await monitor.post(spec.json ? deletionJson(spec) : deletionForm(spec), spec.json ? 'application/json' : undefined);
+    }
+    // Refused requests for the quarantine: the outgoing webhook's token, a stranger's, and one without any.
+    for (const body of [
+      fixture('outgoing-webhook-deal-delete.form'),
+      deletionForm({ portal: 'unknown-portal.bitrix24.ru', memberId: 'deadbeefdeadbeefdeadbeefdeadbeef', token: STRANGER_TOKEN, entityTypeId: 3, itemId: 5521, ts: 1_764_170_000 }),
+      deletionForm({ portal: 'unknown-portal.bitrix24.ru', memberId: 'deadbeefdeadbeefdeadbeefdeadbeef', token: '', entityTypeId: 1, itemId: 90210, ts: 1_764_170_500 }).replace(
+        /&auth%5Bapplication_token%5D=$/,
+        '',
+      ),
+    ]) {
+      expect((await postEvent(monitor.eventsPort, body)).status).toBe(401);
+    }
+    open = await openDashboard(browser, monitor, { viewport: { width: 1280, height: 800 } });
+    page = open.page;
+  });
+
+  afterAll(async () => {
+    if (saved.length > 0) console.log(`screenshots:\n  ${saved.join('\n  ')}`);
+    await open?.context.close();
+    await browser?.close();
+    await monitor?.stop();
+  });
+
+  it('main log, light and dark', async () => {
+    await page.locator('.table-body .row[data-id]').first().waitFor();
+    expect((await visibleItemIds(page))[0]).toBe(6140);
+    await expect.poll(() => page.getByTestId('count-total').textContent()).toBe('30');
+    await shot('main-log-light');
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('main-log-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('main log, filtered', async () => {
+    await page.getByRole('search').getByLabel('Entity type').selectOption('2');
+    await expect.poll(() => page.locator('.match-count').textContent()).toBe('7 deletions');
+    await shot('main-log-filtered');
+    await page.getByRole('search').getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.locator('.match-count').textContent()).toBe('30 deletions');
+  });
+
+  it('quarantine', async () => {
+    await showView(page, 'Quarantine');
+    await page.locator('.quarantine-table tbody tr').nth(2).waitFor();
+    await shot('quarantine');
+  });
+
+  it('settings', async () => {
+    await showView(page, 'Settings');
+    await page.locator('.token-table tbody tr').nth(1).waitFor();
+    await shot('settings');
+    await page.locator('.app-main').evaluate((main: { scrollTop: number; scrollHeight: number }) => void (main.scrollTop = main.scrollHeight));
+    await shot('settings-tokens');
+  });
+
+  it('setup guide', async () => {
+    await showView(page, 'Setup guide');
+    await page.getByRole('heading', { name: 'Connect your Bitrix24 portal' }).waitFor();
+    await shot('setup-guide');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shot('setup-guide-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('narrow window (1024×700)', async () => {
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await showView(page, 'Deletions');
+    await page.locator('.table-body .row[data-id]').first().waitFor();
+    await shot('main-log-1024');
+    await showView(page, 'Quarantine');
+    await page.locator('.quarantine-table').waitFor();
+    await assertNothingCutOff(page);
+    await showView(page, 'Settings');
+    await shot('settings-1024');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('Russian', async () => {
+    await showView(page, 'Settings');
+    await page.getByLabel('Language').selectOption('ru');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+    expect(open.errors).toEqual([]);
+    // A Russian user's browser: Russian date pickers, Moscow time.
+    await open.context.close();
+    open = await openDashboard(browser, monitor, { viewport: { width: 1280, height: 800 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+    page = open.page;
+    await page.locator('.table-body .row[data-id]').first().waitFor();
+    await shot('main-log-ru');
+    await showView(page, 'Карантин');
+    await shot('quarantine-ru');
+    await showView(page, 'Настройки');
+    await shot('settings-ru');
+    await page.locator('.app-header .setup-button').click();
+    await page.getByRole('button', { name: 'Отправить тестовое событие' }).click();
+    await page.locator('.test-row').waitFor();
+    await page.locator('.app-main').evaluate((main: { scrollTop: number; scrollHeight: number }) => void (main.scrollTop = main.scrollHeight));
+    await shot('setup-guide-ru');
+    await page.setViewportSize({ width: 1024, height: 700 });
+    await showView(page, 'Карантин');
+    await page.locator('.quarantine-table').waitFor();
+    await assertNothingCutOff(page);
+    await showView(page, 'Удаления');
+    await shot('main-log-ru-1024');
+    expect(open.errors).toEqual([]);
+  });
+});
