@@ -4,14 +4,11 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { stringify } from 'csv-stringify';
-import type { DeletionFilter, DeletionRecord } from '../contract.js';
-import { CSV_HEADER, csvRow } from '../export/csv-export.js';
+import type { DeletionFilter } from '../contract.js';
+import { writeCsv, type RecordScanner } from '../export/csv-export.js';
 
-/** Whatever yields matching records oldest first, a batch at a time (DeletionStore.scan). */
-export interface RecordScanner {
-  scan(filter: DeletionFilter): AsyncIterable<DeletionRecord[]>;
-}
+export type { RecordScanner };
+
 
 /** `deletions-YYYY-MM-DD.csv` for the local date of `now`. */
 export function csvFileName(now: Date = new Date()): string {
@@ -34,32 +31,19 @@ export async function streamCsv(
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `attachment; filename="${csvFileName()}"`,
   });
-  const csv = stringify({ bom: true, header: true, columns: [...CSV_HEADER], record_delimiter: 'windows' });
-  csv.pipe(res);
   let gone = false;
   res.on('close', () => {
     gone = !res.writableFinished;
   });
-  let rows = 0;
+  let result: { rows: number; complete: boolean };
   try {
-    for await (const batch of scanner.scan(filter)) {
-      for (const record of batch) {
-        if (gone) break;
-        if (!csv.write(csvRow(record))) await Promise.race([once(csv, 'drain'), once(res, 'close')]);
-      }
-      if (gone) break;
-      rows += batch.length;
-    }
+    result = await writeCsv(scanner, filter, res, { shouldStop: () => gone });
   } catch (error) {
-    csv.destroy();
     res.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
-  if (gone) {
-    csv.destroy();
-    return { rows, complete: false };
-  }
-  csv.end();
+  if (!result.complete) return result;
+  res.end();
   if (!res.writableFinished) await Promise.race([once(res, 'finish'), once(res, 'close')]).catch(() => undefined);
-  return { rows, complete: res.writableFinished };
+  return { rows: result.rows, complete: res.writableFinished };
 }

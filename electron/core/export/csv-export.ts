@@ -1,15 +1,16 @@
 /**
  * CSV export of the deletion log: streamed segment by segment (memory stays flat whatever the size),
- * UTF-8 with BOM so Excel reads Cyrillic, RFC 4180 quoting by csv-stringify, and cells that a
- * spreadsheet would run as a formula neutralised.
+ * UTF-8 with BOM so Excel reads Cyrillic, RFC 4180 quoting, and cells that a spreadsheet would run as a
+ * formula neutralised. Quoting is done here rather than by csv-stringify: its per-row stream cost
+ * (~1.9 µs a row, measured) kept a 1M-row export far above its 5 s budget, and every cell we write is
+ * a known field whose only quoting need is RFC 4180's three characters.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
-import { stringify } from 'csv-stringify';
+import type { Writable } from 'node:stream';
 import type { DeletionFilter, DeletionRecord } from '../contract.js';
 import { entityTypeLabel } from '../events/bitrix-events.js';
-import type { DeletionStore } from '../store/deletion-store.js';
 
 export const CSV_HEADER = [
   'Received at (UTC)',
@@ -48,32 +49,76 @@ export function csvRow(r: DeletionRecord): string[] {
   ];
 }
 
+/** RFC 4180: a cell with a quote, comma or line break is quoted, its quotes doubled. */
+export function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** The BOM (so Excel reads UTF-8) and the header line. */
+export const CSV_PREAMBLE = '\uFEFF' + CSV_HEADER.map(csvCell).join(',') + '\r\n';
+
+/** CSV lines (CRLF-terminated) for a batch of deletions. */
+export function csvLines(records: readonly DeletionRecord[]): string {
+  let out = '';
+  for (const record of records) out += csvRow(record).map(csvCell).join(',') + '\r\n';
+  return out;
+}
+
+/** Anything CSV text can be streamed into: a file, an HTTP response. */
+export type CsvSink = Writable;
+
+/** Whatever yields matching records oldest first, a batch at a time (DeletionStore.scan). */
+export interface RecordScanner {
+  scan(filter: DeletionFilter): AsyncIterable<DeletionRecord[]>;
+}
+
+/**
+ * Streams the deletions matching `filter`, oldest first, into `sink` (preamble, then one chunk of lines
+ * per segment), honouring back-pressure. `shouldStop` lets a caller end early (a browser went away).
+ */
+export async function writeCsv(
+  store: RecordScanner,
+  filter: DeletionFilter,
+  sink: CsvSink,
+  options: { onProgress?: (rows: number) => void; shouldStop?: () => boolean } = {},
+): Promise<{ rows: number; complete: boolean }> {
+  // A sink that closes while full (a browser that went away) never drains: stop waiting then.
+  const room = async (): Promise<void> => {
+    const done = new AbortController();
+    try {
+      await Promise.race([once(sink, 'drain', { signal: done.signal }), once(sink, 'close', { signal: done.signal })]);
+    } finally {
+      done.abort(); // detach the listener that lost the race
+    }
+  };
+  let rows = 0;
+  if (!sink.write(CSV_PREAMBLE)) await room();
+  for await (const batch of store.scan(filter)) {
+    if (options.shouldStop?.()) return { rows, complete: false };
+    if (!sink.write(csvLines(batch))) await room();
+    rows += batch.length;
+    options.onProgress?.(rows);
+  }
+  return { rows, complete: !options.shouldStop?.() };
+}
+
 /** Writes the deletions matching `filter`, oldest first, as CSV to `file` (through a temp file). */
 export async function exportCsv(
-  store: DeletionStore,
+  store: RecordScanner,
   filter: DeletionFilter,
   file: string,
   onProgress?: (rows: number) => void,
 ): Promise<{ rows: number }> {
   const temp = `${file}.partial`;
   const out = createWriteStream(temp, { mode: 0o600 });
-  const csv = stringify({ bom: true, header: true, columns: [...CSV_HEADER], record_delimiter: 'windows' });
-  csv.pipe(out);
-  let rows = 0;
+  const failed = new Promise<never>((_, reject) => out.once('error', reject));
   try {
-    for await (const batch of store.scan(filter)) {
-      for (const record of batch) {
-        if (!csv.write(csvRow(record))) await once(csv, 'drain');
-      }
-      rows += batch.length;
-      onProgress?.(rows);
-    }
-    csv.end();
-    await once(out, 'close');
+    const { rows } = await Promise.race([writeCsv(store, filter, out, onProgress ? { onProgress } : {}), failed]);
+    out.end();
+    await Promise.race([once(out, 'close'), failed]);
     await rename(temp, file);
     return { rows };
   } catch (error) {
-    csv.destroy();
     out.destroy();
     await unlink(temp).catch(() => undefined);
     throw error;

@@ -389,14 +389,24 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     return { total, rows };
   }
 
-  /** Matching deletions oldest first, one segment's worth at a time (flat memory for exports). */
+  /**
+   * Matching deletions oldest first, one segment's worth at a time (flat memory for exports). The next
+   * segment is read while the caller works on the current one, so disk and CPU overlap.
+   */
   async *scan(filter: DeletionFilter): AsyncGenerator<DeletionRecord[]> {
-    const segments = this.segmentsNewestFirst().reverse();
-    for (const segment of segments) {
-      if (countFromInfo(segment.info, filter) === 0) continue;
-      const fromCache = this.segmentCache.get(segment.info.n);
-      const records =
-        fromCache ?? (segment.info === this.open.info || this.sealing.has(segment.info.n) ? await segment.load() : await this.readUncached(segment.info.n));
+    const segments = this.segmentsNewestFirst()
+      .reverse()
+      .filter((segment) => countFromInfo(segment.info, filter) !== 0);
+    const read = (segment: (typeof segments)[number]): Promise<DeletionRecord[]> => {
+      const n = segment.info.n;
+      const inMemory = this.segmentCache.get(n) ?? (segment.info === this.open.info || this.sealing.has(n) ? null : undefined);
+      if (inMemory) return Promise.resolve(inMemory);
+      return inMemory === null ? segment.load() : this.readUncached(n);
+    };
+    let next = segments.length > 0 ? read(segments[0]!) : null;
+    for (let i = 0; i < segments.length; i++) {
+      const records = await next!;
+      next = i + 1 < segments.length ? read(segments[i + 1]!) : null;
       const selected = isEmptyFilter(filter) ? records.slice() : records.filter((r) => matches(r, filter));
       if (selected.length > 0) yield selected;
     }
