@@ -12,6 +12,8 @@ export interface PushSource {
 }
 
 export const PING_INTERVAL_MS = 15_000;
+/** Least time between two deletionsAdded messages on one stream (ms). */
+export const COALESCE_MS = 25;
 /** A client that stops reading is dropped once this much is queued for it; it reconnects and re-reads. */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 
@@ -48,7 +50,36 @@ export function openEventStream(
     if (res.writableLength > MAX_QUEUED_BYTES) return close();
     res.write(chunk);
   };
-  const unsubscribes = PUSH_NAMES.map((name) => source.on(name, (payload) => send(formatEvent(name, payload))));
+  // deletionsAdded comes once per group commit (hundreds a second under load). Each is a message the
+  // page parses and renders, so they are coalesced: sent at once when the stream was quiet for
+  // COALESCE_MS, otherwise gathered and sent COALESCE_MS after the previous one (at most 1000 /
+  // COALESCE_MS messages a second). Any other push flushes the gathered records first (order kept).
+  let gathered: unknown[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  let lastAddedAt = 0;
+  const flushAdded = (): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (gathered.length === 0) return;
+    const records = gathered;
+    gathered = [];
+    lastAddedAt = Date.now();
+    send(formatEvent('deletionsAdded', records));
+  };
+  const onAdded = (records: readonly unknown[]): void => {
+    for (const r of records) gathered.push(r);
+    if (flushTimer) return;
+    const wait = lastAddedAt + COALESCE_MS - Date.now();
+    if (wait <= 0) flushAdded();
+    else flushTimer = setTimeout(flushAdded, wait);
+  };
+  const unsubscribes = PUSH_NAMES.map((name) =>
+    source.on(name, (payload) => {
+      if (name === 'deletionsAdded') return onAdded(payload as readonly unknown[]);
+      flushAdded();
+      send(formatEvent(name, payload));
+    }),
+  );
   const ping = setInterval(() => send(': ping\n\n'), pingMs);
   ping.unref();
 
@@ -56,6 +87,7 @@ export function openEventStream(
     if (closed) return;
     closed = true;
     clearInterval(ping);
+    if (flushTimer) clearTimeout(flushTimer);
     for (const off of unsubscribes) off();
     if (!res.writableEnded) res.end();
     if (res.writableLength > MAX_QUEUED_BYTES) res.destroy();

@@ -33,11 +33,34 @@ export function neutralizeCell(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;
 }
 
+const DAY_MS = 86_400_000;
+const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let cachedDay = NaN;
+let cachedDayPrefix = '';
+
+/** `new Date(ms).toISOString()` without a Date per call (the day part is cached). */
+export function isoUtc(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11); // YYYY-MM-DDT
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  return `${cachedDayPrefix}${TWO[h]}:${TWO[m]}:${TWO[sec]}.${THREE[rest - sec * 1000]}Z`;
+}
+
 /** One CSV row of a deletion, in CSV_HEADER order. */
 export function csvRow(r: DeletionRecord): string[] {
   return [
-    new Date(r.receivedAt).toISOString(),
-    new Date(r.sentAt).toISOString(),
+    isoUtc(r.receivedAt),
+    isoUtc(r.sentAt),
     neutralizeCell(r.event),
     neutralizeCell(entityTypeLabel(r.entityTypeId)),
     String(r.entityTypeId),

@@ -285,6 +285,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   /** Fills the id index from the side files (regenerating a missing or damaged one from its segment). */
   private async rebuildIndex(): Promise<void> {
     this.index.clear();
+    this.index.reserve(this.total);
     for (const info of this.sealed) {
       let packed: Buffer | null = null;
       try {

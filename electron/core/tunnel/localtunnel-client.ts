@@ -10,7 +10,7 @@
  * reopened when one closes. That uses two methods of the Tunnel class behind the factory
  * (`_getInfo`, `_establish`); the package is pinned to 3.0.0 and the tests run the real client.
  */
-import Tunnel from '@n8n/localtunnel/lib/Tunnel.js';
+import type TunnelClass from '@n8n/localtunnel/lib/Tunnel.js';
 import { register } from './registration.js';
 import { TunnelError, errorMessage } from './tunnel-error.js';
 
@@ -43,6 +43,8 @@ const CLOSE_WAIT_MS = 1000;
 /** Registers with the server and resolves once the first tunnel socket is connected. */
 export async function openTunnel(options: OpenTunnelOptions): Promise<OpenTunnel> {
   const { host, subdomain, localPort, signal, socketGraceMs, onDeath } = options;
+  // Loaded on first use: the client and its axios cost ~150 ms of start-up that --no-tunnel never needs.
+  const Tunnel: typeof TunnelClass = (await import('@n8n/localtunnel/lib/Tunnel.js')).default;
   if (typeof Tunnel.prototype._getInfo !== 'function' || typeof Tunnel.prototype._establish !== 'function') {
     throw new TunnelError('the installed @n8n/localtunnel is not the 3.0.0 this app was built for', 'fatal');
   }
