@@ -16,5 +16,6 @@ function newest(dir) {
 const stale = !existsSync(built) || statSync(built).mtimeMs < Math.max(newest('renderer'), statSync('electron/core/contract.ts').mtimeMs);
 if (stale) {
   console.error('building the renderer for the dashboard…');
+  process.env.NODE_ENV = 'production'; // React's production build, whatever the caller's environment
   await build({ logLevel: 'warn' });
 }

@@ -135,7 +135,11 @@ describe('packaged app (electron-builder --linux dir, offline)', () => {
     // dist/main, dist/preload and dist/cli come from the suite's global setup; the renderer is built
     // here when no build is around yet.
     if (!existsSync('dist/renderer/index.html')) {
-      await run(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { timeout: 120_000 });
+      // Vitest sets NODE_ENV=test, which would give (and package) React's development build.
+      await run(process.execPath, [path.resolve('node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+        timeout: 120_000,
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
     }
     work = mkdtempSync(path.join(os.tmpdir(), 'b24dm-pack-'));
     const electronDist = fakeElectronDist(path.join(work, 'electron-dist'));
