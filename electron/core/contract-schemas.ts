@@ -39,7 +39,7 @@ export const callArgSchemas = {
         tunnel: z
           .object({
             enabled: z.boolean().optional(),
-            host: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+            host: z.string().max(2048, 'is too long').url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
             subdomain: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{2,61}[a-z0-9])$/, '4-63 lower-case letters, digits, hyphens').optional(),
           })
           .strict()

@@ -129,7 +129,10 @@ export function parseJsonBody(text: string): ParsedObject {
       if (key.length > MAX_KEY_LENGTH) throw new BodyError('parameter name too long');
       if (++parameters > MAX_PARAMETERS) throw new BodyError(`more than ${MAX_PARAMETERS} parameters`);
       if (typeof item === 'string') out[key] = item;
-      else if (typeof item === 'number' && Number.isFinite(item)) out[key] = String(item);
+      else if (typeof item === 'number') {
+        if (!Number.isFinite(item)) throw new BodyError(`"${key.slice(0, 40)}" is not a finite number`);
+        out[key] = String(item);
+      }
       else if (typeof item === 'boolean') out[key] = item ? '1' : '0';
       else if (item === null) out[key] = '';
       else if (Array.isArray(item)) throw new BodyError(`"${key}" is an array where a value or group belongs`);

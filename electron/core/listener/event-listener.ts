@@ -53,18 +53,24 @@ export class EventListener {
   constructor(private readonly options: EventListenerOptions) {
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.log = options.log ?? silentLogger;
-    this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.route(req, res).catch((error) => {
         this.log.error(`listener: ${describeError(error)}`);
         if (!res.headersSent) send(res, 503, { error: 'internal error' });
         else res.destroy();
       });
-    });
+    };
+    this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, onRequest);
+    // Node answers an Expect other than 100-continue with 417 on its own: route it like any request.
+    this.server.on('checkExpectation', onRequest);
     // A slow or broken client holds nothing for long.
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 15_000;
-    this.server.keepAliveTimeout = 5_000;
-    this.server.setTimeout(20_000, (socket) => socket.destroy());
+    // The tunnel client holds a few long-lived connections and hangs up its public side when we close
+    // one: a request the tunnel server writes into it meanwhile is lost. Keep idle connections open.
+    this.server.keepAliveTimeout = 600_000;
+    // Sockets idle past this are destroyed (no 'timeout' listener: Node's default).
+    this.server.timeout = 660_000;
     this.server.maxConnections = 4096;
     this.server.on('clientError', (_error, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -57,7 +57,7 @@ interface ManifestFile {
 interface OpenSegment {
   info: SegmentInfo;
   records: DeletionRecord[];
-  /** Null in read-only mode. */
+  /** Null in read-only mode, and in a segment opened by sealing until its first append. */
   journal: Journal | null;
 }
 
@@ -190,11 +190,32 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainLoop();
+    } finally {
+      // A drain that ended in an exception must not leave `writing` set: every later add() would wait on it.
+      this.writing = null;
+      if (this.queue.length > 0) this.writing = this.drain();
+    }
+  }
+
+  private async drainLoop(): Promise<void> {
     while (this.queue.length > 0) {
       // A batch never crosses a segment boundary, so every sealed segment holds exactly segmentSize.
       const room = this.segmentSize - this.open.records.length;
       const batch = this.queue.length <= room ? this.queue : this.queue.slice(0, room);
       this.queue = this.queue.length <= room ? [] : this.queue.slice(room);
+      try {
+        // A segment opened by sealing gets its journal file here, at its first append: a folder that
+        // refuses new files refuses this batch (503) instead of throwing out of sealOpen().
+        this.open.journal ??= new Journal(this.journalPath(this.open.info.n), 0, this.fsync);
+      } catch (error) {
+        this.setHealth({ ok: false, error: describeError(error) });
+        this.log.error(`log write failed, ${batch.length} event(s) refused: ${describeError(error)}`);
+        const refusal = new StoreUnavailableError(`cannot write the log: ${describeError(error)}`);
+        for (const p of batch) p.reject(refusal);
+        continue;
+      }
       const records = batch.map((p) => ({ seq: 0, ...p.record }) as DeletionRecord);
       for (const r of records) r.seq = this.nextSeq++;
       this.queuedSeqs = records.length;
@@ -226,7 +247,6 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       this.emit('added', records);
       if (this.open.records.length >= this.segmentSize) this.sealOpen();
     }
-    this.writing = null;
   }
 
   /** Waits for every queued write (and segment seal) to finish. */
@@ -252,7 +272,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     this.sealingIds.set(done.info.n, new Set(this.openIds));
     this.segmentCache.set(done.info.n, done.records);
     this.openIds.clear();
-    this.open = this.newOpenSegment(done.info.n + 1, null);
+    this.open = this.newOpenSegment(done.info.n + 1, null, false);
     done.journal?.close();
     this.sealChain = this.sealChain.then(() => this.writeSealed(done.info.n, done.records));
   }
@@ -603,12 +623,13 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     return { records, validBytes };
   }
 
-  private newOpenSegment(n: number, existing: { records: DeletionRecord[]; validBytes: number } | null): OpenSegment {
+  /** `openJournal` false (a segment opened by sealing): drain() creates the journal file at the first append. */
+  private newOpenSegment(n: number, existing: { records: DeletionRecord[]; validBytes: number } | null, openJournal = true): OpenSegment {
     const records = existing?.records ?? [];
     const segment: OpenSegment = {
       info: emptyInfo(n),
       records,
-      journal: new Journal(this.journalPath(n), existing ? existing.validBytes : 0, this.fsync),
+      journal: openJournal ? new Journal(this.journalPath(n), existing ? existing.validBytes : 0, this.fsync) : null,
     };
     for (const r of records) {
       addToInfo(segment.info, r);
