@@ -13,5 +13,6 @@ export function tempDir(prefix = 'b24dm-'): string {
 }
 
 afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // Retries: a test's last file write (a debounced save) may land while the folder is being removed.
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
