@@ -2,12 +2,11 @@
  * Processes of a benchmark run: the bundled children (bare server, naive server, load clients), the
  * built `serve`, and what we read about them (/proc status, start-up time).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 
 /** The built CLIs under test; BENCH_DIST=/other/dist measures another build (an A/B of a core change). */
@@ -38,61 +37,9 @@ export function childPath(name: ChildName): string {
   return path.join(CHILD_DIR, `${name}.mjs`);
 }
 
-export interface Proc {
-  child: ChildProcess;
-  pid: number;
-  /** Printed `name: value` lines. */
-  lines: Map<string, string>;
-  waitFor(name: string, timeoutMs?: number): Promise<string>;
-  stderr(): string;
-  /** Everything printed on stdout so far (the last 200 kB). */
-  stdout(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(timeoutMs?: number): Promise<number>;
-}
+import { spawnNode, type Proc } from '../../test/helpers/node-process.js';
 
-/** Spawns `node ...args` and tracks its `name: value` stdout lines. */
-export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  const lines = new Map<string, string>();
-  const waiters: { name: string; resolve: (v: string) => void }[] = [];
-  let stderr = '';
-  let stdout = '';
-  child.stdout!.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    if (stdout.length > 200_000) stdout = stdout.slice(-100_000);
-  });
-  child.stderr!.on('data', (c: Buffer) => {
-    stderr += c.toString();
-    if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
-  });
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const match = /^(\w+): (.*)$/.exec(line);
-    if (!match) return;
-    lines.set(match[1]!, match[2]!);
-    for (const w of waiters.filter((w) => w.name === match[1])) w.resolve(match[2]!);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const waitFor = (name: string, timeoutMs = 60_000): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const known = lines.get(name);
-      if (known !== undefined) return resolve(known);
-      const timer = setTimeout(() => reject(new Error(`no "${name}:" line in ${timeoutMs} ms; stderr:\n${stderr.slice(-2000)}`)), timeoutMs);
-      waiters.push({ name, resolve: (v) => (clearTimeout(timer), resolve(v)) });
-      void exited.then(({ code }) => reject(new Error(`exited (${code}) before "${name}:"; stderr:\n${stderr.slice(-2000)}`)));
-    });
-  const stop = async (timeoutMs = 30_000): Promise<number> => {
-    const started = performance.now();
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(timer);
-    }
-    return performance.now() - started;
-  };
-  return { child, pid: child.pid!, lines, waitFor, stderr: () => stderr, stdout: () => stdout, exited, stop };
-}
+export { spawnNode, type Proc };
 
 /** Runs `node ...args` to completion; resolves with its stdout, stderr and wall time. */
 export function runNode(args: string[], timeoutMs = 300_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {

@@ -40,24 +40,9 @@ async function main(): Promise<void> {
     process.stderr.write(`serve: cannot start: ${describeError(error)}\n`);
     process.exit(1);
   }
-  process.stdout.write(`events: ${core.eventsUrl}\n`);
-
   let dashboard: Dashboard | null = null;
-  if (!args.noDashboard) {
-    dashboard = await startDashboard({ core, port: args.dashboardPort, log });
-    process.stdout.write(`dashboard: ${dashboard.url}\n`);
-  }
-
-  let online: string | null = null;
-  const printTunnel = (): void => {
-    const state = core.tunnelState;
-    const url = state.status === 'online' ? state.url : null;
-    if (url && url !== online) process.stdout.write(`tunnel: ${url}\n`);
-    online = url;
-  };
-  core.on('statusChanged', printTunnel);
-  printTunnel();
-
+  // Handlers go in before any address is printed: whoever reads `events:` may signal at once, and the
+  // default action would skip flushing the log.
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -75,6 +60,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  process.stdout.write(`events: ${core.eventsUrl}\n`);
+  if (!args.noDashboard) {
+    dashboard = await startDashboard({ core, port: args.dashboardPort, log });
+    process.stdout.write(`dashboard: ${dashboard.url}\n`);
+  }
+
+  let online: string | null = null;
+  const printTunnel = (): void => {
+    const state = core.tunnelState;
+    const url = state.status === 'online' ? state.url : null;
+    if (url && url !== online) process.stdout.write(`tunnel: ${url}\n`);
+    online = url;
+  };
+  core.on('statusChanged', printTunnel);
+  printTunnel();
 }
 
 void main();
