@@ -78,5 +78,10 @@ describe('main entry', () => {
     expect(existsSync(path.join(userData, 'monitor.lock'))).toBe(false);
     win.close();
     expect(win.isDestroyed()).toBe(true);
+    // Closing saves the window state (temp file + rename) in the background: let it land before cleanup.
+    await vi.waitFor(() => {
+      expect(existsSync(path.join(userData, 'window-state.json'))).toBe(true);
+      expect(existsSync(path.join(userData, 'window-state.json.tmp'))).toBe(false);
+    });
   });
 });
