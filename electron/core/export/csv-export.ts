@@ -56,22 +56,6 @@ export function isoUtc(ms: number): string {
   return `${cachedDayPrefix}${TWO[h]}:${TWO[m]}:${TWO[sec]}.${THREE[rest - sec * 1000]}Z`;
 }
 
-/** One CSV row of a deletion, in CSV_HEADER order. */
-export function csvRow(r: DeletionRecord): string[] {
-  return [
-    isoUtc(r.receivedAt),
-    isoUtc(r.sentAt),
-    neutralizeCell(r.event),
-    neutralizeCell(entityTypeLabel(r.entityTypeId)),
-    String(r.entityTypeId),
-    String(r.itemId),
-    neutralizeCell(r.portal),
-    neutralizeCell(r.memberId ?? ''),
-    r.byUser ? 'yes' : 'no',
-    r.userId === null ? '' : String(r.userId),
-  ];
-}
-
 /** RFC 4180: a cell with a quote, comma or line break is quoted, its quotes doubled. */
 export function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -80,11 +64,57 @@ export function csvCell(value: string): string {
 /** The BOM (so Excel reads UTF-8) and the header line. */
 export const CSV_PREAMBLE = '\uFEFF' + CSV_HEADER.map(csvCell).join(',') + '\r\n';
 
-/** CSV lines (CRLF-terminated) for a batch of deletions. */
+// Text cells repeat (a handful of events, portals and member ids across a whole log), so each distinct
+// value is neutralised and quoted once. Bounded: a log with many distinct values just recomputes.
+const textCells = new Map<string, string>();
+const TEXT_CELLS_MAX = 10_000;
+
+/** A text cell: formula-neutralised, then RFC 4180-quoted. */
+function textCell(value: string): string {
+  let cell = textCells.get(value);
+  if (cell === undefined) {
+    cell = csvCell(neutralizeCell(value));
+    if (textCells.size >= TEXT_CELLS_MAX) textCells.clear();
+    textCells.set(value, cell);
+  }
+  return cell;
+}
+
+/**
+ * One CSV line (CRLF-terminated) of a deletion, in CSV_HEADER order. The numeric and time cells are
+ * written as they are: digits, an optional minus sign (a number, not a formula, in every spreadsheet)
+ * and ISO timestamps never need quoting.
+ */
+export function csvLine(r: DeletionRecord): string {
+  return (
+    isoUtc(r.receivedAt) +
+    ',' +
+    isoUtc(r.sentAt) +
+    ',' +
+    textCell(r.event) +
+    ',' +
+    textCell(entityTypeLabel(r.entityTypeId)) +
+    ',' +
+    r.entityTypeId +
+    ',' +
+    r.itemId +
+    ',' +
+    textCell(r.portal) +
+    ',' +
+    (r.memberId === null ? '' : textCell(r.memberId)) +
+    ',' +
+    (r.byUser ? 'yes' : 'no') +
+    ',' +
+    (r.userId === null ? '' : r.userId) +
+    '\r\n'
+  );
+}
+
+/** CSV lines for a batch of deletions, as one flat string (join, not +=, so writing it needs no flattening). */
 export function csvLines(records: readonly DeletionRecord[]): string {
-  let out = '';
-  for (const record of records) out += csvRow(record).map(csvCell).join(',') + '\r\n';
-  return out;
+  const lines = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) lines[i] = csvLine(records[i]!);
+  return lines.join('');
 }
 
 /** Anything CSV text can be streamed into: a file, an HTTP response. */

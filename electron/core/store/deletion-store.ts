@@ -5,7 +5,8 @@
  *
  * Layout of `dir`:
  *   manifest.json        segment tallies (a cache: rebuilt from the segments when missing or damaged)
- *   seg-000001.json      sealed segments, `{ format: 1, records: [...] }`, written once
+ *   seg-000001.json      sealed segments (columnar, see segment-codec.ts), written once
+ *   seg-000001.ids       their ids as 64-bit hashes (id-index.ts), so start-up never parses a segment
  *   journal-000002.jsonl the open segment, one record per line, appended per group commit
  *   damaged/             files that failed to parse, moved aside (never deleted)
  */
@@ -22,6 +23,7 @@ import { Journal, readJournal } from './journal.js';
 import { addToInfo, countFromInfo, emptyInfo, facetsOf, infoOf, isEmptyFilter, matches, type SegmentInfo } from './segment-info.js';
 import { LruCache } from './lru-cache.js';
 import { IdIndex, packIds } from './id-index.js';
+import { decodeSegment, encodeSegment, type SegmentFile } from './segment-codec.js';
 
 export interface DeletionStoreOptions {
   dir: string;
@@ -42,11 +44,6 @@ export type AddResult = { stored: true; record: DeletionRecord } | { stored: fal
 /** The store cannot write (disk full, read-only, ...): the listener answers 503. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
-}
-
-interface SegmentFile {
-  format: 1;
-  records: DeletionRecord[];
 }
 
 interface ManifestFile {
@@ -294,7 +291,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private async writeSegmentFile(n: number, records: DeletionRecord[]): Promise<void> {
     const file = this.segmentPath(n);
-    const db = new Low<SegmentFile>(new DurableJsonFile(file, { fsync: this.fsync }), { format: 1, records });
+    const db = new Low<SegmentFile>(new DurableJsonFile(file, { fsync: this.fsync }), encodeSegment(records));
     await db.write();
     await writeFileDurably(this.idsPath(n), packIds(records.map((r) => r.id)), this.fsync);
     const info = infoOf(n, records);
@@ -349,10 +346,9 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     if (cached) return cached;
     const file = this.segmentPath(n);
     try {
-      const data = await new DurableJsonFile<SegmentFile>(file).read();
-      if (!data || !Array.isArray(data.records)) throw new Error('not a segment');
-      this.segmentCache.set(n, data.records);
-      return data.records;
+      const records = decodeSegment(await new DurableJsonFile<SegmentFile>(file).read());
+      this.segmentCache.set(n, records);
+      return records;
     } catch (error) {
       this.moveAside(file, describeError(error));
       if (this.readOnly) return [];
@@ -437,7 +433,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private async readUncached(n: number): Promise<DeletionRecord[]> {
     try {
       const data = await new DurableJsonFile<SegmentFile>(this.segmentPath(n)).read();
-      return data?.records ?? [];
+      return data === null ? [] : decodeSegment(data); // gone: removed by retention since the listing
     } catch {
       return this.readSegment(n); // moves it aside and reports
     }
@@ -511,9 +507,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       }
       // Not in the manifest or changed size: read it to rebuild its tallies (or find it damaged).
       try {
-        const data = await new DurableJsonFile<SegmentFile>(file).read();
-        if (!data || !Array.isArray(data.records)) throw new Error('not a segment');
-        const fresh = infoOf(n, data.records);
+        const fresh = infoOf(n, decodeSegment(await new DurableJsonFile<SegmentFile>(file).read()));
         fresh.bytes = statSync(file).size;
         sealed.push(fresh);
       } catch (error) {
@@ -640,8 +634,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private async parses(file: string): Promise<boolean> {
     try {
-      const data = await new DurableJsonFile<SegmentFile>(file).read();
-      return Array.isArray(data?.records);
+      decodeSegment(await new DurableJsonFile<SegmentFile>(file).read());
+      return true;
     } catch {
       return false;
     }
