@@ -481,6 +481,9 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         this.log.warn(`recovered ${target} from its temp file`);
       } else if (!SEGMENT_FILE.test(target)) {
         unlinkSync(temp); // the manifest and id files are derived from the segments: rebuilt below
+      } else if (names.includes(target.replace(SEGMENT_FILE, 'journal-$1.jsonl'))) {
+        unlinkSync(temp); // sealing did not finish, and the journal still holds every record: sealed again below
+        this.log.warn(`dropped the unfinished write ${name}: its journal is complete`);
       } else {
         this.moveAside(temp, 'unfinished write');
       }

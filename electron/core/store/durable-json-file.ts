@@ -2,7 +2,7 @@
  * A lowdb adapter that survives power loss as well as crashes: temp file, fsync, rename, fsync of the
  * folder. lowdb's own JSONFile renames without fsync, and JSONFilePreset writes nothing under Vitest.
  */
-import { open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Adapter } from 'lowdb';
 
@@ -14,10 +14,16 @@ export async function writeFileDurably(file: string, text: string | Buffer, fsyn
   const temp = file + TEMP_SUFFIX;
   const handle = await open(temp, 'w', 0o600);
   try {
-    await handle.writeFile(text);
-    if (fsync) await handle.datasync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(text);
+      if (fsync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // A half-written temp file (a full disk) holds nothing the target lacks: do not leave it behind.
+    await unlink(temp).catch(() => undefined);
+    throw error;
   }
   await rename(temp, file);
   if (fsync) await syncFolder(path.dirname(file));

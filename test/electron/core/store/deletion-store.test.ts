@@ -1,9 +1,14 @@
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeletionStore } from '../../../../electron/core/store/deletion-store.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { makeRecord } from '../../../helpers/records.js';
+
+/** The record lines of a journal, without its zero padding. */
+function records(journal: string): string[] {
+  return readFileSync(journal, 'utf8').replace(/\0+$/, '').trim().split('\n');
+}
 
 async function fill(store: DeletionStore, from: number, to: number): Promise<void> {
   await Promise.all(Array.from({ length: to - from + 1 }, (_, i) => store.add(makeRecord(from + i))));
@@ -79,16 +84,40 @@ describe('DeletionStore', () => {
     const store = await DeletionStore.open({ dir, segmentSize: 100 });
     await fill(store, 1, 20);
     await store.flush();
-    // Simulate a crash: no close(), and a write that stopped half-way.
-    const journal = readdirSync(dir).find((n) => n.startsWith('journal-'))!;
-    appendFileSync(path.join(dir, journal), '{"id":"half-writ');
+    // Simulate a crash: no close(), and a write that stopped half-way, where the next record goes
+    // (over the journal's zero padding), plus a fragment further on (pages of an unacknowledged write
+    // can reach the disk out of order when the power goes).
+    const journal = path.join(dir, readdirSync(dir).find((n) => n.startsWith('journal-'))!);
+    const end = records(journal).join('\n').length + 1;
+    const fd = openSync(journal, 'r+');
+    writeSync(fd, '{"id":"half-writ', end);
+    writeSync(fd, 'ten":true}\n{"id":"x"}\n', end + 4096);
+    closeSync(fd);
     const reopened = await DeletionStore.open({ dir, segmentSize: 100 });
     expect(reopened.total).toBe(20);
     await reopened.add(makeRecord(21));
     await reopened.close();
-    const lines = readFileSync(path.join(dir, journal), 'utf8').trim().split('\n');
+    const lines = records(journal);
     expect(lines).toHaveLength(21);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(readFileSync(journal).subarray(lines.join('\n').length + 1).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('keeps the journal zero-padded ahead of the records, and reads none of the padding', async () => {
+    const dir = tempDir();
+    const store = await DeletionStore.open({ dir, segmentSize: 10_000 });
+    await fill(store, 1, 3000);
+    await store.flush();
+    const journal = path.join(dir, readdirSync(dir).find((n) => n.startsWith('journal-'))!);
+    const used = records(journal).join('\n').length + 1;
+    const size = statSync(journal).size;
+    expect(size).toBeGreaterThan(used); // zeros ahead: the next records overwrite, not grow, the file
+    expect(readFileSync(journal).subarray(used).every((byte) => byte === 0)).toBe(true);
+    await store.close();
+    const reopened = await DeletionStore.open({ dir, segmentSize: 10_000, readOnly: true });
+    expect(reopened.total).toBe(3000);
+    expect(reopened.health.quarantinedFiles).toEqual([]);
+    await reopened.close();
   });
 
   it('moves a corrupted segment aside at start, reports it, and loads the rest', async () => {
@@ -124,6 +153,27 @@ describe('DeletionStore', () => {
     expect(existsSync(seg)).toBe(true);
     expect(reopened.health.quarantinedFiles).toEqual([]);
     await reopened.close();
+  });
+
+  it('drops a half-written segment temp file whose journal is still there, without calling it damage', async () => {
+    const dir = tempDir();
+    const store = await DeletionStore.open({ dir, segmentSize: 1000 });
+    await fill(store, 1, 12);
+    await store.flush();
+    // A full disk cut the segment write short; the journal (the open one here) holds every record.
+    const journal = readdirSync(dir).find((n) => n.startsWith('journal-'))!;
+    const temp = path.join(dir, journal.replace(/^journal-(\d+)\.jsonl$/, 'seg-$1.json.tmp'));
+    writeFileSync(temp, '{"format":2,"count":12,"strings":["ONCRM');
+    const reopened = await DeletionStore.open({ dir, segmentSize: 1000 });
+    expect(reopened.health.quarantinedFiles).toEqual([]);
+    expect(existsSync(temp)).toBe(false);
+    expect(reopened.total).toBe(12);
+    await reopened.close();
+    // Without its journal the same leftover is all there is of those records: kept aside and reported.
+    writeFileSync(path.join(dir, 'seg-000009.json.tmp'), '{"format":2,"count":12,"strings":["ONCRM');
+    const again = await DeletionStore.open({ dir, segmentSize: 1000 });
+    expect(again.health.quarantinedFiles).toEqual([expect.stringContaining(path.join('damaged', 'seg-000009.json.tmp.'))]);
+    await again.close();
   });
 
   it('seals a journal left behind by a crash during sealing', async () => {
