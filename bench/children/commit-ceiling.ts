@@ -1,14 +1,15 @@
 /**
  * The storage ceiling for durable acknowledgements, without HTTP: `clients` loops that each wait for
- * their record to be durable before adding the next (like keep-alive connections), in a journal
- * appended with write + fdatasync per group (what the store does per group commit). `serial`: the next
- * group starts after the previous fdatasync returned (the store's group commit); `pipelined`: the next
- * group's write + fdatasync start while the previous fdatasync runs (at most 2 in flight).
+ * their record to be durable before adding the next (like keep-alive connections). `serial`: the
+ * store's own Journal, one group at a time, the next group written once the previous one is durable
+ * (the store's group commit). `pipelined`, the alternative: a plain appended file, each group's
+ * write + fdatasync started while the previous fdatasync still runs (at most 2 in flight).
  * Usage: commit-ceiling '{"dir":..., "clients":10, "durationS":3, "mode":"serial"}'. Prints one JSON line.
  */
 import { closeSync, fdatasync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Journal } from '../../electron/core/store/journal.js';
 
 export interface CommitCeilingSpec {
   dir: string;
@@ -34,7 +35,23 @@ let queue: (() => void)[] = [];
 let inFlight = 0;
 let groups = 0;
 
+const journal = spec.mode === 'serial' ? new Journal(path.join(spec.dir, `commit-ceiling-${process.pid}-journal.jsonl`), 0, true) : null;
+const text = record.toString();
+
 function pump(): void {
+  if (journal) {
+    if (queue.length === 0 || inFlight > 0) return;
+    const group = queue;
+    queue = [];
+    inFlight++;
+    groups++;
+    void journal.append(text.repeat(group.length)).then(() => {
+      inFlight--;
+      for (const done of group) done();
+      pump();
+    });
+    return;
+  }
   while (queue.length > 0 && inFlight < maxInFlight) {
     const group = queue;
     queue = [];
@@ -69,5 +86,9 @@ await Promise.all(
 const seconds = (performance.now() - started) / 1000;
 closeSync(fd);
 rmSync(file, { force: true });
+if (journal) {
+  journal.close();
+  rmSync(journal.file, { force: true });
+}
 const result: CommitCeilingResult = { mode: spec.mode, clients: spec.clients, commitsPerS: commits / seconds, groupsPerS: groups / seconds };
 process.stdout.write(JSON.stringify(result) + '\n');
