@@ -27,6 +27,9 @@ const SLOW_MS = 2;
 /** Appends that go through the thread pool before a fast write on the loop is tried again. */
 const ASYNC_APPENDS_AFTER_SLOW = 1000;
 
+/** One buffer of zeros for every fill, allocated on first use (1 MiB a fill would churn the allocator). */
+let zeros: Buffer | null = null;
+
 export interface JournalContents {
   lines: string[];
   /** Bytes of an unfinished write cut off (a crash or failure mid-write: never acknowledged). */
@@ -120,7 +123,8 @@ export class Journal {
   /** Zero-fills the next stretch in the thread pool, ahead of the appends that will overwrite it. */
   private extend(): void {
     const at = this.capacity;
-    this.extending = writeAsync(this.fd, Buffer.alloc(EXTEND_BYTES), 0, EXTEND_BYTES, at)
+    zeros ??= Buffer.alloc(EXTEND_BYTES);
+    this.extending = writeAsync(this.fd, zeros, 0, EXTEND_BYTES, at)
       .then(({ bytesWritten }) => {
         this.capacity = Math.max(this.capacity, at + bytesWritten);
       })

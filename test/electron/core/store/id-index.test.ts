@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { deletionId } from '../../../../electron/core/events/deletion-record.js';
+import { IdIndex, packIds } from '../../../../electron/core/store/id-index.js';
+
+const id = (i: number): string => deletionId('a.bitrix24.com', 'ONCRMDEALDELETE', i, 2, 1_723_538_149_000);
+
+describe('IdIndex', () => {
+  it('finds every id across several growths (one insert at a time), and no id it was not given', () => {
+    const index = new IdIndex(16);
+    for (let i = 0; i < 50_000; i++) index.add(id(i), 1 + Math.floor(i / 5000));
+    expect(index.size).toBe(50_000);
+    for (let i = 0; i < 50_000; i += 7) expect(index.segmentsOf(id(i))).toEqual([1 + Math.floor(i / 5000)]);
+    let strays = 0;
+    for (let i = 50_000; i < 60_000; i++) strays += index.segmentsOf(id(i)).length;
+    expect(strays).toBe(0);
+  });
+
+  it('reports every segment an id was added to, and loads packed side files in one go', () => {
+    const index = new IdIndex(16);
+    index.addPacked(packIds(Array.from({ length: 3000 }, (_, i) => id(i))), 1);
+    index.addPacked(packIds(Array.from({ length: 3000 }, (_, i) => id(3000 + i))), 2);
+    index.add(id(5), 3); // the same deletion stored twice would be a bug; the index must still say so
+    expect(index.segmentsOf(id(5)).sort()).toEqual([1, 3]);
+    expect(index.segmentsOf(id(4500))).toEqual([2]);
+    expect(index.segmentsOf(id(9999))).toEqual([]);
+    index.clear();
+    expect(index.size).toBe(0);
+    expect(index.segmentsOf(id(5))).toEqual([]);
+  });
+});
