@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { cachedHistory, copyHistory, historyRecord, type HistoryInfo } from './lib/history.js';
 import { bodyMaker, FIXTURE, FIXTURE_TOKEN, FORM_CONTENT_TYPE, nowSeconds } from './lib/bodies.js';
-import { bundleChildren, childPath, cpuBusy, DIST, EXPORT_BIN, healthTotal, memoryOf, runJsonChild, runNode, SERVE_BIN, spawnNode, startServe, type ServeHandle } from './lib/procs.js';
+import { bundleChildren, childPath, cpuBusy, cpuTimeOf, DIST, EXPORT_BIN, healthTotal, memoryOf, runJsonChild, runNode, SERVE_BIN, spawnNode, startServe, type ServeHandle } from './lib/procs.js';
 import { ensureProductionRenderer, measureLiveLatency, type LiveLatencyOutcome } from './lib/live-latency.js';
 import type { LoadResult, LoadSpec } from './children/load-client.js';
 import type { PacedResult, PacedSpec } from './children/paced-client.js';
@@ -158,23 +158,33 @@ function paced(url: string, rate: number, durationS: number): Promise<PacedResul
   return runJsonChild<PacedResult>('paced-client', spec, (durationS + 60) * 1000);
 }
 
-/** Warm-up (discarded), then the measured run. */
-async function throughput(url: string, extra: Partial<LoadSpec> = {}): Promise<LoadResult> {
+/** A load run with the server's CPU time per request (user and kernel), from /proc. */
+type Throughput = LoadResult & { cpuUs: { user: number; sys: number } };
+
+/** Warm-up (discarded), then the measured run against the server process `pid`. */
+async function throughput(url: string, pid: number, extra: Partial<LoadSpec> = {}): Promise<Throughput> {
   await load(url, config.warmupS, extra);
-  const result = await load(url, config.durationS, extra);
+  const before = cpuTimeOf(pid);
+  const measured = await load(url, config.durationS, extra);
+  const after = cpuTimeOf(pid);
+  const perRequest = (ms: number): number => Math.round((ms * 1000 * 10) / Math.max(1, measured.total)) / 10;
+  const result: Throughput = { ...measured, cpuUs: { user: perRequest(after.userMs - before.userMs), sys: perRequest(after.sysMs - before.sysMs) } };
   const bad = result.errors + result.timeouts + result.non2xx + result.duplicates;
   log(
-    `  ${Math.round(result.rps)} req/s over ${result.durationS.toFixed(1)} s (${extra.connections ?? CONNECTIONS} connections), latency p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms` +
+    `  ${Math.round(result.rps)} req/s over ${result.durationS.toFixed(1)} s (${extra.connections ?? CONNECTIONS} connections), latency p50 ${result.latencyMs.p50} ms p99 ${result.latencyMs.p99} ms; ` +
+      `server CPU per request ${result.cpuUs.user} µs user + ${result.cpuUs.sys} µs kernel` +
       (bad > 0 ? `; errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx}, duplicates ${result.duplicates}` : ''),
   );
   return result;
 }
 
+const cpu = (r: Throughput): string => `${(r.cpuUs.user + r.cpuUs.sys).toFixed(0)} µs (${r.cpuUs.user} user + ${r.cpuUs.sys} kernel)`;
+
 interface ServeRun {
   history: number;
   copyMs: number;
   readyMs: number;
-  throughput: LoadResult;
+  throughput: Throughput;
 }
 
 async function withServe<T>(history: HistoryInfo | null, name: string, options: { dashboard: boolean; fsync?: boolean }, body: (serve: ServeHandle, copyMs: number) => Promise<T>): Promise<T> {
@@ -201,9 +211,9 @@ log(`\n[ceiling] bare node:http answering 200, ${CONNECTIONS} connections, keep-
 await noteLoad('bare');
 const bare = spawnNode([childPath('bare-server')]);
 const bareUrl = await bare.waitFor('events');
-const bareResult = await throughput(bareUrl);
+const bareResult = await throughput(bareUrl, bare.pid);
 log(`[ceiling] same, ${config.extraConnections} connections`);
-const bareWide = await throughput(bareUrl, { connections: config.extraConnections });
+const bareWide = await throughput(bareUrl, bare.pid, { connections: config.extraConnections });
 await bare.stop();
 
 log(`[ceiling] storage only: ${CONNECTIONS} clients, each waiting for its record to be durable (no HTTP)`);
@@ -228,7 +238,7 @@ for (const history of [null, midHistory, bigHistory]) {
   log(`\n[serve] ${label(size)} history: durable acknowledgements (fsync on), ${CONNECTIONS} connections, keep-alive`);
   await withServe(history, `serve-${label(size)}`, { dashboard: true }, async (serve, copyMs) => {
     log(`  copied history in ${(copyMs / 1000).toFixed(1)} s; start → /health 200 in ${Math.round(serve.readyMs)} ms`);
-    const result = await throughput(serve.eventsUrl);
+    const result = await throughput(serve.eventsUrl, serve.pid);
     const run: ServeRun = { history: size, copyMs, readyMs: serve.readyMs, throughput: result };
     serveRuns.push(run);
     if (history !== bigHistory) return;
@@ -285,9 +295,9 @@ for (const history of [null, midHistory, bigHistory]) {
 
 // Why scenario 1 lands where it does: the CPU path without fdatasync, and durable with more connections.
 log(`\n[serve] ${label(config.mid)} history, --no-fsync (acknowledged once the OS has the write), ${CONNECTIONS} connections`);
-const noFsync = await withServe(midHistory, 'serve-nofsync', { dashboard: false, fsync: false }, (serve) => throughput(serve.eventsUrl));
+const noFsync = await withServe(midHistory, 'serve-nofsync', { dashboard: false, fsync: false }, (serve) => throughput(serve.eventsUrl, serve.pid));
 log(`[serve] ${label(config.mid)} history, durable, ${config.extraConnections} connections`);
-const wide = await withServe(midHistory, 'serve-wide', { dashboard: false }, (serve) => throughput(serve.eventsUrl, { connections: config.extraConnections }));
+const wide = await withServe(midHistory, 'serve-wide', { dashboard: false }, (serve) => throughput(serve.eventsUrl, serve.pid, { connections: config.extraConnections }));
 
 // ---- 4. export ------------------------------------------------------------------------------------------
 
@@ -490,6 +500,16 @@ const rows: Row[] = [
     met: 'n/a',
     value: wide.rps,
     unit: 'req/s',
+  },
+  {
+    id: 'i5',
+    scenario: `Info: server CPU per request, ${CONNECTIONS} conn: serve durable at ${label(config.mid)}`,
+    measured: cpu(atMid.throughput),
+    ratio: `bare ${cpu(bareResult)}; serve --no-fsync ${cpu(noFsync)}`,
+    target: '',
+    met: 'n/a',
+    value: atMid.throughput.cpuUs.user + atMid.throughput.cpuUs.sys,
+    unit: 'µs',
   },
   {
     id: 'i4',

@@ -116,6 +116,14 @@ export function memoryOf(pid: number): { rssMB: number; peakRssMB: number } {
   return { rssMB: kb('VmRSS') / 1024, peakRssMB: kb('VmHWM') / 1024 };
 }
 
+/** CPU time a process has used so far, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuTimeOf(pid: number): { userMs: number; sysMs: number } {
+  // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { userMs: Number(fields[11]) * 10, sysMs: Number(fields[12]) * 10 };
+}
+
 export interface ServeHandle extends Proc {
   eventsUrl: string;
   eventsPort: number;
