@@ -110,11 +110,154 @@ export function csvLine(r: DeletionRecord): string {
   );
 }
 
-/** CSV lines for a batch of deletions, as one flat string (join, not +=, so writing it needs no flattening). */
+/** CSV lines for a batch of deletions, as text (csvChunk writes the same bytes faster). */
 export function csvLines(records: readonly DeletionRecord[]): string {
   const lines = new Array<string>(records.length);
   for (let i = 0; i < records.length; i++) lines[i] = csvLine(records[i]!);
   return lines.join('');
+}
+
+// ---- the same lines as bytes ---------------------------------------------------------------------
+// An export of a million rows spent more time building and flattening row strings (and collecting them)
+// than reading the log. csvChunk writes each row's bytes straight into one buffer per batch: digits and
+// timestamps digit by digit, text cells copied from their encoded form, cached per distinct value.
+// test/electron/core/export/csv-export.test.ts holds it byte-equal to csvLine.
+
+const textBytes = new Map<string, Buffer>();
+
+function textCellBytes(value: string): Buffer {
+  let bytes = textBytes.get(value);
+  if (bytes === undefined) {
+    bytes = Buffer.from(textCell(value), 'utf8');
+    if (textBytes.size >= TEXT_CELLS_MAX) textBytes.clear();
+    textBytes.set(value, bytes);
+  }
+  return bytes;
+}
+
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const YES = Buffer.from('yes');
+const NO = Buffer.from('no');
+let bytesDay = NaN;
+let bytesDayPrefix = Buffer.alloc(0);
+
+class ChunkWriter {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(rows: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(1024, rows * 200));
+  }
+
+  /** Room for `n` more bytes. */
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  bytes(b: Buffer): void {
+    this.room(b.length);
+    const { buf } = this;
+    let pos = this.pos;
+    for (let i = 0; i < b.length; i++) buf[pos++] = b[i]!;
+    this.pos = pos;
+  }
+
+  ascii(text: string): void {
+    this.room(text.length);
+    this.pos += this.buf.write(text, this.pos, 'latin1');
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** `n` in decimal; only whole non-negative numbers take the digit loop. */
+  number(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) return this.ascii(String(n));
+    this.room(16);
+    const { buf } = this;
+    const start = this.pos;
+    let end = start;
+    do {
+      buf[end++] = ZERO + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    this.pos = end;
+    for (let i = start, j = end - 1; i < j; i++, j--) {
+      const t = buf[i]!;
+      buf[i] = buf[j]!;
+      buf[j] = t;
+    }
+  }
+
+  /** Two (or three) digits, zero-padded. */
+  digits(n: number, width: 2 | 3): void {
+    const { buf } = this;
+    if (width === 3) buf[this.pos++] = ZERO + Math.floor(n / 100);
+    buf[this.pos++] = ZERO + (Math.floor(n / 10) % 10);
+    buf[this.pos++] = ZERO + (n % 10);
+  }
+
+  /** Same text as isoUtc(ms). */
+  iso(ms: number): void {
+    if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return this.ascii(isoUtc(ms));
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== bytesDay) {
+      bytesDay = day;
+      bytesDayPrefix = Buffer.from(new Date(day * DAY_MS).toISOString().slice(0, 11), 'latin1');
+    }
+    this.bytes(bytesDayPrefix);
+    this.room(13);
+    let rest = ms - day * DAY_MS;
+    const h = Math.floor(rest / 3_600_000);
+    rest -= h * 3_600_000;
+    const m = Math.floor(rest / 60_000);
+    rest -= m * 60_000;
+    const sec = Math.floor(rest / 1000);
+    const { buf } = this;
+    this.digits(h, 2);
+    buf[this.pos++] = 0x3a; // :
+    this.digits(m, 2);
+    buf[this.pos++] = 0x3a;
+    this.digits(sec, 2);
+    buf[this.pos++] = 0x2e; // .
+    this.digits(rest - sec * 1000, 3);
+    buf[this.pos++] = 0x5a; // Z
+  }
+}
+
+/** The bytes of csvLines(records): UTF-8, one CRLF-terminated line per deletion. */
+export function csvChunk(records: readonly DeletionRecord[]): Buffer {
+  const w = new ChunkWriter(records.length);
+  for (const r of records) {
+    w.iso(r.receivedAt);
+    w.byte(COMMA);
+    w.iso(r.sentAt);
+    w.byte(COMMA);
+    w.bytes(textCellBytes(r.event));
+    w.byte(COMMA);
+    w.bytes(textCellBytes(entityTypeLabel(r.entityTypeId)));
+    w.byte(COMMA);
+    w.number(r.entityTypeId);
+    w.byte(COMMA);
+    w.number(r.itemId);
+    w.byte(COMMA);
+    w.bytes(textCellBytes(r.portal));
+    w.byte(COMMA);
+    if (r.memberId !== null) w.bytes(textCellBytes(r.memberId));
+    w.byte(COMMA);
+    w.bytes(r.byUser ? YES : NO);
+    w.byte(COMMA);
+    if (r.userId !== null) w.number(r.userId);
+    w.byte(0x0d);
+    w.byte(0x0a);
+  }
+  return w.buf.subarray(0, w.pos);
 }
 
 /** Anything CSV text can be streamed into: a file, an HTTP response. */
@@ -148,7 +291,7 @@ export async function writeCsv(
   if (!sink.write(CSV_PREAMBLE)) await room();
   for await (const batch of store.scan(filter)) {
     if (options.shouldStop?.()) return { rows, complete: false };
-    if (!sink.write(csvLines(batch))) await room();
+    if (!sink.write(csvChunk(batch))) await room();
     rows += batch.length;
     options.onProgress?.(rows);
   }
