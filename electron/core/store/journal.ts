@@ -18,10 +18,12 @@ import { promisify } from 'node:util';
 
 const writeAsync = promisify(write);
 
-/** Zeros added ahead of the records at a time (a 5,000-record segment is ~2 MB of journal). */
-const EXTEND_BYTES = 1 << 20;
-/** Start zero-filling the next stretch when less than this is left. */
-const EXTEND_AHEAD_BYTES = 256 << 10;
+/**
+ * Zeros added ahead of the records: 64 KiB first, doubling up to 1 MiB (a 5,000-record segment is ~2 MB
+ * of journal), so a small journal never holds more padding than records, which matters on a full disk.
+ */
+const FIRST_EXTEND_BYTES = 64 << 10;
+const MAX_EXTEND_BYTES = 1 << 20;
 /** A durable write slower than this blocks the event loop too long: use the thread pool instead. */
 const SLOW_MS = 2;
 /** Appends that go through the thread pool before a fast write on the loop is tried again. */
@@ -64,6 +66,7 @@ export class Journal {
   /** Bytes in the file: records plus zero padding. */
   private capacity: number;
   private extending: Promise<void> | null = null;
+  private nextExtend = FIRST_EXTEND_BYTES;
   private asyncAppendsLeft = 0;
   /** Counts for tests and diagnostics: appends, and how many of them went through the thread pool. */
   appends = 0;
@@ -117,14 +120,17 @@ export class Journal {
     }
     this.size = at + buffer.length;
     this.capacity = Math.max(this.capacity, this.size);
-    if (!this.extending && this.capacity - this.size < EXTEND_AHEAD_BYTES) this.extend();
+    // Fill the next stretch once half of the last one is used.
+    if (!this.extending && this.capacity - this.size < this.nextExtend / 2) this.extend();
   }
 
   /** Zero-fills the next stretch in the thread pool, ahead of the appends that will overwrite it. */
   private extend(): void {
     const at = this.capacity;
-    zeros ??= Buffer.alloc(EXTEND_BYTES);
-    this.extending = writeAsync(this.fd, zeros, 0, EXTEND_BYTES, at)
+    const length = this.nextExtend;
+    this.nextExtend = Math.min(MAX_EXTEND_BYTES, length * 2);
+    zeros ??= Buffer.alloc(MAX_EXTEND_BYTES);
+    this.extending = writeAsync(this.fd, zeros, 0, length, at)
       .then(({ bytesWritten }) => {
         this.capacity = Math.max(this.capacity, at + bytesWritten);
       })
