@@ -64,11 +64,14 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     const bounds = win.getNormalBounds();
     return { ...bounds, maximized: win.isMaximized() };
   };
+  // One save at a time: two in flight (hide, then quit) would race on the same temp file.
+  let saving: Promise<void> = Promise.resolve();
   const save = (): void => {
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = null;
     if (win.isDestroyed() || win.isMinimized()) return;
-    saveWindowState(options.stateFile, currentState()).catch((error) => log.warn(`window state not saved: ${describeError(error)}`));
+    const state = currentState();
+    saving = saving.then(() => saveWindowState(options.stateFile, state)).catch((error) => log.warn(`window state not saved: ${describeError(error)}`));
   };
   const saveSoon = (): void => {
     if (saveTimer) clearTimeout(saveTimer);
