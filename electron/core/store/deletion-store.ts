@@ -68,6 +68,10 @@ const SEGMENT_FILE = /^seg-(\d{6,})\.json$/;
 const JOURNAL_FILE = /^journal-(\d{6,})\.jsonl$/;
 const pad = (n: number): string => String(n).padStart(6, '0');
 const MAX_PAGE = 1000;
+/** A group commit waits for more senders (gather()) only behind groups this big together... */
+const GATHER_MIN = 4;
+/** ...and for at most this long (a fraction of one durable write). */
+const GATHER_MS = 0.25;
 
 export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; health: StoreHealth }> {
   private readonly segmentSize: number;
@@ -87,6 +91,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private sealChain: Promise<void> = Promise.resolve();
+  /** Sizes of the last two group commits, newest first (see gather()). */
+  private lastGroups: [number, number] = [0, 0];
   private nextSeq = 1;
   /** Numbers handed to the batch being written (not stored yet). */
   private queuedSeqs = 0;
@@ -165,9 +171,23 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private enqueue(record: UnsequencedRecord): Promise<AddResult> {
     return new Promise<AddResult>((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      // Start the write one loop turn later: requests that arrived in the same poll phase join it.
-      this.writing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.drain());
+      this.writing ??= this.gather().then(() => this.drain());
     });
+  }
+
+  /**
+   * Lets a group commit fill up before it is written. Always one loop turn, so requests that arrived in
+   * the same poll phase join it. Under a steady stream (the last two groups held GATHER_MIN or more
+   * together) it waits up to GATHER_MS more, until as many are queued as those two groups held: the
+   * senders just acknowledged are about to send again. Without this, ten keep-alive senders settle
+   * into two alternating groups of ~5, and every event pays for twice the durable writes (bench: groups
+   * of 4.9 became 9.1, +5-12% events/s, less CPU per event).
+   */
+  private async gather(): Promise<void> {
+    const started = performance.now();
+    const expected = this.lastGroups[0] + this.lastGroups[1];
+    do await new Promise<void>((resolve) => setImmediate(resolve));
+    while (expected >= GATHER_MIN && this.queue.length < expected && performance.now() - started < GATHER_MS);
   }
 
   /** Exact check of the segments the index points at (a hash hit may be a collision). */
@@ -242,6 +262,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       }
       this.countCache.clear();
       for (let i = 0; i < batch.length; i++) batch[i]!.resolve({ stored: true, record: records[i]! });
+      this.lastGroups = [batch.length, this.lastGroups[0]];
       this.emit('added', records);
       if (this.open.records.length >= this.segmentSize) this.sealOpen();
     }
