@@ -13,10 +13,17 @@
  *   stall the loop (a flush over SLOW_MS) writes move to the thread pool for a while.
  * Readers treat the first NUL byte as the end of the journal: JSON never contains a raw NUL.
  */
-import { closeSync, constants, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, ftruncateSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 
 const writeAsync = promisify(write);
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * O_DSYNC where the platform has it. Windows has no such open flag in Node (`fs.constants` lacks it):
+ * there each write is followed by an fdatasync (FlushFileBuffers) instead.
+ */
+export const OS_DSYNC: number | undefined = constants.O_DSYNC;
 
 /**
  * Zeros added ahead of the records: 64 KiB first, doubling up to 1 MiB (a 5,000-record segment is ~2 MB
@@ -73,15 +80,20 @@ export class Journal {
   pooledAppends = 0;
   private closed = false;
 
+  /** Flush after each write: fsync is on but the platform has no O_DSYNC. */
+  private readonly flushEachWrite: boolean;
+
   /** Opens (creating) a journal; `validBytes` cuts off a torn tail left by a crash. */
   constructor(
     readonly file: string,
     validBytes: number,
     private readonly fsync: boolean,
-    /** Tests lower it to take the thread-pool path. */
+    /** Tests lower `slowMs` to take the thread-pool path, and set `dsync` to take Windows' path. */
     private readonly slowMs = SLOW_MS,
+    dsync: number | undefined = OS_DSYNC,
   ) {
-    this.fd = openSync(file, constants.O_RDWR | constants.O_CREAT | (fsync ? constants.O_DSYNC : 0), 0o600);
+    this.flushEachWrite = fsync && dsync === undefined;
+    this.fd = openSync(file, constants.O_RDWR | constants.O_CREAT | (fsync && dsync !== undefined ? dsync : 0), 0o600);
     // Cut the torn tail and the old padding: a shorter write over a torn line would leave part of it.
     ftruncateSync(this.fd, validBytes);
     this.size = validBytes;
@@ -103,12 +115,14 @@ export class Journal {
       if (!this.fsync || this.asyncAppendsLeft === 0) {
         const started = performance.now();
         writeFully(this.fd, buffer, at);
+        if (this.flushEachWrite) fdatasyncSync(this.fd);
         if (this.fsync && performance.now() - started > this.slowMs) this.asyncAppendsLeft = ASYNC_APPENDS_AFTER_SLOW;
       } else {
         this.asyncAppendsLeft--;
         this.pooledAppends++;
         let written = 0;
         while (written < buffer.length) written += (await writeAsync(this.fd, buffer, written, buffer.length - written, at + written)).bytesWritten;
+        if (this.flushEachWrite) await fdatasyncAsync(this.fd);
       }
     } catch (error) {
       try {
@@ -131,7 +145,10 @@ export class Journal {
     this.nextExtend = Math.min(MAX_EXTEND_BYTES, length * 2);
     zeros ??= Buffer.alloc(MAX_EXTEND_BYTES);
     this.extending = writeAsync(this.fd, zeros, 0, length, at)
-      .then(({ bytesWritten }) => {
+      .then(async ({ bytesWritten }) => {
+        // The zeros must be on disk before records overwrite them, or flushing a record would also
+        // have to commit the file's new size and blocks (the cost the padding is there to avoid).
+        if (this.flushEachWrite) await fdatasyncAsync(this.fd);
         this.capacity = Math.max(this.capacity, at + bytesWritten);
       })
       .catch(() => undefined) // a full disk: appends then grow the file themselves, and fail there

@@ -24,6 +24,16 @@ describe('Journal', () => {
     }
   });
 
+  it('flushes after each write where the platform has no O_DSYNC (Windows), on both paths', async () => {
+    for (const slowMs of [1000, -1]) {
+      const file = path.join(tempDir(), 'journal-000001.jsonl');
+      const journal = new Journal(file, 0, true, slowMs, undefined);
+      for (let i = 0; i < 300; i++) await journal.append(line(i));
+      journal.close();
+      expect(readJournal(file)).toEqual({ lines: Array.from({ length: 300 }, (_, i) => line(i).trimEnd()), truncatedBytes: 0 });
+    }
+  });
+
   it('reopens at the last complete line, dropping the padding and a torn tail, and appends after it', async () => {
     const file = path.join(tempDir(), 'journal-000001.jsonl');
     const first = new Journal(file, 0, false);
