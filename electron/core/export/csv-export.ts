@@ -34,27 +34,6 @@ export function neutralizeCell(value: string): string {
 }
 
 const DAY_MS = 86_400_000;
-const TWO = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-const THREE = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-let cachedDay = NaN;
-let cachedDayPrefix = '';
-
-/** `new Date(ms).toISOString()` without a Date per call (the day part is cached). */
-export function isoUtc(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return new Date(ms).toISOString();
-  const day = Math.floor(ms / DAY_MS);
-  if (day !== cachedDay) {
-    cachedDay = day;
-    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11); // YYYY-MM-DDT
-  }
-  let rest = ms - day * DAY_MS;
-  const h = Math.floor(rest / 3_600_000);
-  rest -= h * 3_600_000;
-  const m = Math.floor(rest / 60_000);
-  rest -= m * 60_000;
-  const sec = Math.floor(rest / 1000);
-  return `${cachedDayPrefix}${TWO[h]}:${TWO[m]}:${TWO[sec]}.${THREE[rest - sec * 1000]}Z`;
-}
 
 /** RFC 4180: a cell with a quote, comma or line break is quoted, its quotes doubled. */
 export function csvCell(value: string): string {
@@ -64,71 +43,24 @@ export function csvCell(value: string): string {
 /** The BOM (so Excel reads UTF-8) and the header line. */
 export const CSV_PREAMBLE = '\uFEFF' + CSV_HEADER.map(csvCell).join(',') + '\r\n';
 
+// ---- rows, written as bytes --------------------------------------------------------------------
+// An export of a million rows spent more time building, flattening and collecting row strings than
+// reading the log. csvChunk writes each row's bytes straight into one buffer per batch: numbers and
+// timestamps digit by digit, text cells copied from their encoded form. The numeric and time cells are
+// written as they are: digits, an optional minus sign (a number, not a formula, in every spreadsheet) and
+// ISO timestamps never need quoting. test/electron/core/export/csv-export.test.ts holds the bytes equal
+// to a plain cell-by-cell formatting of the same rows.
+
 // Text cells repeat (a handful of events, portals and member ids across a whole log), so each distinct
-// value is neutralised and quoted once. Bounded: a log with many distinct values just recomputes.
-const textCells = new Map<string, string>();
+// value is neutralised, quoted and encoded once. Bounded: a log with many distinct values recomputes.
+const textBytes = new Map<string, Buffer>();
 const TEXT_CELLS_MAX = 10_000;
 
-/** A text cell: formula-neutralised, then RFC 4180-quoted. */
-function textCell(value: string): string {
-  let cell = textCells.get(value);
-  if (cell === undefined) {
-    cell = csvCell(neutralizeCell(value));
-    if (textCells.size >= TEXT_CELLS_MAX) textCells.clear();
-    textCells.set(value, cell);
-  }
-  return cell;
-}
-
-/**
- * One CSV line (CRLF-terminated) of a deletion, in CSV_HEADER order. The numeric and time cells are
- * written as they are: digits, an optional minus sign (a number, not a formula, in every spreadsheet)
- * and ISO timestamps never need quoting.
- */
-export function csvLine(r: DeletionRecord): string {
-  return (
-    isoUtc(r.receivedAt) +
-    ',' +
-    isoUtc(r.sentAt) +
-    ',' +
-    textCell(r.event) +
-    ',' +
-    textCell(entityTypeLabel(r.entityTypeId)) +
-    ',' +
-    r.entityTypeId +
-    ',' +
-    r.itemId +
-    ',' +
-    textCell(r.portal) +
-    ',' +
-    (r.memberId === null ? '' : textCell(r.memberId)) +
-    ',' +
-    (r.byUser ? 'yes' : 'no') +
-    ',' +
-    (r.userId === null ? '' : r.userId) +
-    '\r\n'
-  );
-}
-
-/** CSV lines for a batch of deletions, as text (csvChunk writes the same bytes faster). */
-export function csvLines(records: readonly DeletionRecord[]): string {
-  const lines = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) lines[i] = csvLine(records[i]!);
-  return lines.join('');
-}
-
-// ---- the same lines as bytes ---------------------------------------------------------------------
-// An export of a million rows spent more time building and flattening row strings (and collecting them)
-// than reading the log. csvChunk writes each row's bytes straight into one buffer per batch: digits and
-// timestamps digit by digit, text cells copied from their encoded form, cached per distinct value.
-// test/electron/core/export/csv-export.test.ts holds it byte-equal to csvLine.
-
-const textBytes = new Map<string, Buffer>();
-
+/** A text cell: formula-neutralised, RFC 4180-quoted, UTF-8. */
 function textCellBytes(value: string): Buffer {
   let bytes = textBytes.get(value);
   if (bytes === undefined) {
-    bytes = Buffer.from(textCell(value), 'utf8');
+    bytes = Buffer.from(csvCell(neutralizeCell(value)), 'utf8');
     if (textBytes.size >= TEXT_CELLS_MAX) textBytes.clear();
     textBytes.set(value, bytes);
   }
@@ -203,9 +135,9 @@ class ChunkWriter {
     buf[this.pos++] = ZERO + (n % 10);
   }
 
-  /** Same text as isoUtc(ms). */
+  /** `new Date(ms).toISOString()`, without a Date per row (the day part is cached). */
   iso(ms: number): void {
-    if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return this.ascii(isoUtc(ms));
+    if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return this.ascii(new Date(ms).toISOString());
     const day = Math.floor(ms / DAY_MS);
     if (day !== bytesDay) {
       bytesDay = day;
@@ -231,7 +163,7 @@ class ChunkWriter {
   }
 }
 
-/** The bytes of csvLines(records): UTF-8, one CRLF-terminated line per deletion. */
+/** CSV lines for a batch of deletions, in CSV_HEADER order: UTF-8, one CRLF-terminated line each. */
 export function csvChunk(records: readonly DeletionRecord[]): Buffer {
   const w = new ChunkWriter(records.length);
   for (const r of records) {
