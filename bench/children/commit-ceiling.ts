@@ -87,7 +87,7 @@ const seconds = (performance.now() - started) / 1000;
 closeSync(fd);
 rmSync(file, { force: true });
 if (journal) {
-  journal.close();
+  await journal.close();
   rmSync(journal.file, { force: true });
 }
 const result: CommitCeilingResult = { mode: spec.mode, clients: spec.clients, commitsPerS: commits / seconds, groupsPerS: groups / seconds };

@@ -68,6 +68,11 @@ const SEGMENT_FILE = /^seg-(\d{6,})\.json$/;
 const JOURNAL_FILE = /^journal-(\d{6,})\.jsonl$/;
 const pad = (n: number): string => String(n).padStart(6, '0');
 const MAX_PAGE = 1000;
+
+/** The records of a sealed segment file; throws when it is missing, unparsable or malformed. */
+async function readSegmentFile(file: string): Promise<DeletionRecord[]> {
+  return decodeSegment(await new DurableJsonFile<SegmentFile>(file).read());
+}
 /** A group commit waits for more senders (gather()) only behind groups this big together... */
 const GATHER_MIN = 4;
 /** ...and for at most this long (a fraction of one durable write). */
@@ -278,7 +283,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     if (this.closed) return;
     this.closed = true;
     await this.flush();
-    this.open.journal?.close();
+    await this.open.journal?.close();
     if (this.readOnly) return;
     await this.saveManifest().catch((error) => this.log.warn(`manifest not saved: ${describeError(error)}`));
   }
@@ -292,7 +297,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     this.segmentCache.set(done.info.n, done.records);
     this.openIds.clear();
     this.open = this.newOpenSegment(done.info.n + 1, null, false);
-    done.journal?.close();
+    void done.journal?.close(); // its file is deleted once sealed; nothing reopens it meanwhile
     this.sealChain = this.sealChain.then(() => this.writeSealed(done.info.n, done.records));
   }
 
@@ -368,7 +373,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     if (cached) return cached;
     const file = this.segmentPath(n);
     try {
-      const records = decodeSegment(await new DurableJsonFile<SegmentFile>(file).read());
+      const records = await readSegmentFile(file);
       this.segmentCache.set(n, records);
       return records;
     } catch (error) {
@@ -532,7 +537,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       }
       // Not in the manifest or changed size: read it to rebuild its tallies (or find it damaged).
       try {
-        const fresh = infoOf(n, decodeSegment(await new DurableJsonFile<SegmentFile>(file).read()));
+        const fresh = infoOf(n, await readSegmentFile(file));
         fresh.bytes = statSync(file).size;
         sealed.push(fresh);
       } catch (error) {
@@ -659,7 +664,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private async parses(file: string): Promise<boolean> {
     try {
-      decodeSegment(await new DurableJsonFile<SegmentFile>(file).read());
+      await readSegmentFile(file);
       return true;
     } catch {
       return false;

@@ -75,10 +75,10 @@ export class Journal {
   private extending: Promise<void> | null = null;
   private nextExtend = FIRST_EXTEND_BYTES;
   private asyncAppendsLeft = 0;
-  /** Counts for tests and diagnostics: appends, and how many of them went through the thread pool. */
-  appends = 0;
+  /** Appends that went through the thread pool (for tests). */
   pooledAppends = 0;
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   /** Flush after each write: fsync is on but the platform has no O_DSYNC. */
   private readonly flushEachWrite: boolean;
@@ -106,7 +106,6 @@ export class Journal {
    */
   async append(text: string): Promise<void> {
     if (this.closed) throw new Error('journal is closed');
-    this.appends++;
     const buffer = Buffer.from(text, 'utf8');
     // Never write into a stretch that is being zero-filled: the zeros could land after the records.
     while (this.extending && this.size + buffer.length > this.capacity) await this.extending;
@@ -157,13 +156,18 @@ export class Journal {
       });
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    // A zero-fill still running holds the descriptor: closing it now could let a new file reuse the
-    // number and receive the zeros.
-    if (this.extending) void this.extending.then(() => closeSync(this.fd));
-    else closeSync(this.fd);
+  /**
+   * Closes the journal once a zero-fill still running has landed. Awaited before the file is opened
+   * again: a fill landing after a new journal's first records would zero them. (Closing the descriptor
+   * under the fill instead could let a new file reuse the number and receive the zeros.)
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (this.extending) await this.extending;
+      closeSync(this.fd);
+    })();
+    return this.closing;
   }
 }
 

@@ -18,7 +18,7 @@ describe('Journal', () => {
       }
       // -1: the first write counts as slow, so the next 1000 go to the pool, then one is tried again.
       expect(journal.pooledAppends).toBe(slowMs < 0 ? 3996 : 0);
-      journal.close();
+      await journal.close();
       expect(readJournal(file)).toEqual({ lines: expected.split('\n').slice(0, -1), truncatedBytes: 0 });
       expect(statSync(file).size).toBeGreaterThan(Buffer.byteLength(expected)); // zero padding ahead
     }
@@ -29,7 +29,7 @@ describe('Journal', () => {
       const file = path.join(tempDir(), 'journal-000001.jsonl');
       const journal = new Journal(file, 0, true, slowMs, undefined);
       for (let i = 0; i < 300; i++) await journal.append(line(i));
-      journal.close();
+      await journal.close();
       expect(readJournal(file)).toEqual({ lines: Array.from({ length: 300 }, (_, i) => line(i).trimEnd()), truncatedBytes: 0 });
     }
   });
@@ -37,15 +37,19 @@ describe('Journal', () => {
   it('reopens at the last complete line, dropping the padding and a torn tail, and appends after it', async () => {
     const file = path.join(tempDir(), 'journal-000001.jsonl');
     const first = new Journal(file, 0, false);
-    await first.append(line(1) + line(2) + '{"torn":');
-    first.close();
+    const written = line(1) + line(2) + '{"torn":';
+    await first.append(written);
+    await first.close();
+    // Closing waited for the zero-fill the append started (64 KiB): one landing after the reopen below
+    // would zero the new records.
+    expect(statSync(file).size).toBe(Buffer.byteLength(written) + 64 * 1024);
     const read = readJournal(file);
     expect(read.lines).toEqual([line(1), line(2)].map((l) => l.trimEnd()));
     expect(read.truncatedBytes).toBe('{"torn":'.length);
     const validBytes = Buffer.byteLength(line(1) + line(2));
     const second = new Journal(file, validBytes, false);
     await second.append(line(3));
-    second.close();
+    await second.close();
     expect(readJournal(file)).toEqual({ lines: [line(1), line(2), line(3)].map((l) => l.trimEnd()), truncatedBytes: 0 });
     expect(readFileSync(file).subarray(validBytes + line(3).length).every((b) => b === 0)).toBe(true);
   });
@@ -53,7 +57,7 @@ describe('Journal', () => {
   it('reads a missing journal as empty and refuses appends once closed', async () => {
     expect(readJournal(path.join(tempDir(), 'none.jsonl'))).toEqual({ lines: [], truncatedBytes: 0 });
     const journal = new Journal(path.join(tempDir(), 'j.jsonl'), 0, false);
-    journal.close();
+    await journal.close();
     await expect(journal.append(line(1))).rejects.toThrow(/closed/);
   });
 });
