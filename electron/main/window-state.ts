@@ -3,7 +3,6 @@
  * validated (numbers, sane sizes, on a display that still exists); anything else falls back to defaults.
  */
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 
 export interface WindowState {
   width: number;
@@ -57,11 +56,4 @@ export function loadWindowState(file: string, displays: readonly Rect[]): Window
   } catch {
     return { ...DEFAULT_WINDOW_STATE };
   }
-}
-
-/** Writes the state file atomically (temp file + rename), so a crash never leaves half a file. */
-export async function saveWindowState(file: string, state: WindowState): Promise<void> {
-  const temp = `${file}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-  await rename(temp, file);
 }

@@ -5,7 +5,8 @@
 import { BrowserWindow, screen } from 'electron';
 import { PRODUCT_NAME } from '../core/paths.js';
 import { describeError, silentLogger, type Logger } from '../core/util/logger.js';
-import { MIN_SIZE, loadWindowState, saveWindowState, type WindowState } from './window-state.js';
+import { DurableJsonFile } from '../core/store/durable-json-file.js';
+import { MIN_SIZE, loadWindowState, type WindowState } from './window-state.js';
 
 export interface MainWindowOptions {
   /** The CommonJS preload bundle. */
@@ -64,14 +65,14 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     const bounds = win.getNormalBounds();
     return { ...bounds, maximized: win.isMaximized() };
   };
-  // One save at a time: two in flight (hide, then quit) would race on the same temp file.
-  let saving: Promise<void> = Promise.resolve();
+  // Temp file + rename, one write at a time (hide, then quit, start two); a lost window size is no
+  // loss worth an fsync.
+  const stateFile = new DurableJsonFile<WindowState>(options.stateFile, { fsync: false });
   const save = (): void => {
     if (saveTimer) clearTimeout(saveTimer);
     saveTimer = null;
     if (win.isDestroyed() || win.isMinimized()) return;
-    const state = currentState();
-    saving = saving.then(() => saveWindowState(options.stateFile, state)).catch((error) => log.warn(`window state not saved: ${describeError(error)}`));
+    stateFile.write(currentState()).catch((error) => log.warn(`window state not saved: ${describeError(error)}`));
   };
   const saveSoon = (): void => {
     if (saveTimer) clearTimeout(saveTimer);
