@@ -19,11 +19,11 @@ import type { MonitorCore } from '../../../../electron/core/monitor-core.js';
 import { startCore } from '../../../helpers/core-harness.js';
 import { SEED_TOKEN, fixture } from '../../../helpers/fixtures.js';
 import { postEvent, request, type RawResponse } from '../../../helpers/http-client.js';
+import { SECRET, fakeRenderer } from '../../../helpers/fake-renderer.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 /** A fixed key with '-' and '_' so base64 (not base64url) and case variants differ from it. */
 const KEY = 'Ab-_0123456789abcdefghijklmnopqrstuvwxyzXY_';
-const SECRET = 'TOP-SECRET-CONTENTS';
 const INDEX_HTML = '<!doctype html><title>monitor</title>';
 const dashboards: Dashboard[] = [];
 
@@ -31,14 +31,9 @@ afterEach(async () => {
   for (const dashboard of dashboards.splice(0)) await dashboard.stop();
 });
 
-/** A built-renderer stand-in; a secret next to it, and symlinks inside it that point at the secret. */
-function fakeRenderer(): string {
-  const root = tempDir();
-  const dir = path.join(root, 'renderer');
-  mkdirSync(path.join(dir, 'assets'), { recursive: true });
-  writeFileSync(path.join(dir, 'index.html'), INDEX_HTML);
-  writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log("app")\n');
-  writeFileSync(path.join(root, 'secret.txt'), SECRET);
+/** The fake renderer, plus a secret in a folder beside it and symlinks inside it that point at both. */
+function fakeRendererWithLinks(): string {
+  const { root, dir } = fakeRenderer(INDEX_HTML);
   mkdirSync(path.join(root, 'outside'));
   writeFileSync(path.join(root, 'outside', 'secret.txt'), SECRET);
   symlinkSync(path.join(root, 'secret.txt'), path.join(dir, 'assets', 'link.txt'));
@@ -48,7 +43,7 @@ function fakeRenderer(): string {
 
 async function setup(key = KEY): Promise<{ core: MonitorCore; eventPort: number; dashboard: Dashboard; port: number }> {
   const { core, port: eventPort } = await startCore({ tokens: [SEED_TOKEN] });
-  const dashboard = await startDashboard({ core, port: 0, staticDir: fakeRenderer(), key });
+  const dashboard = await startDashboard({ core, port: 0, staticDir: fakeRendererWithLinks(), key });
   dashboards.push(dashboard);
   return { core, eventPort, dashboard, port: dashboard.port };
 }

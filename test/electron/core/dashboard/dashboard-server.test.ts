@@ -1,4 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -11,6 +10,7 @@ import type { MonitorCore } from '../../../../electron/core/monitor-core.js';
 import { startCore } from '../../../helpers/core-harness.js';
 import { SEED_TOKEN, fixture } from '../../../helpers/fixtures.js';
 import { postEvent, request, type RawResponse } from '../../../helpers/http-client.js';
+import { fakeRenderer } from '../../../helpers/fake-renderer.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const INDEX_HTML = '<!doctype html><title>monitor</title><script type="module" src="./assets/app.js"></script>';
@@ -20,19 +20,7 @@ afterEach(async () => {
   for (const dashboard of dashboards.splice(0)) await dashboard.stop();
 });
 
-/** A built-renderer stand-in, with a secret file next to (outside) it. */
-function fakeRenderer(): string {
-  const root = tempDir();
-  const dir = path.join(root, 'renderer');
-  mkdirSync(path.join(dir, 'assets'), { recursive: true });
-  writeFileSync(path.join(dir, 'index.html'), INDEX_HTML);
-  writeFileSync(path.join(dir, 'assets', 'app.js'), 'console.log("app")\n');
-  writeFileSync(path.join(dir, 'assets', 'app.css'), 'body{}\n');
-  writeFileSync(path.join(root, 'secret.txt'), 'TOP-SECRET-CONTENTS');
-  return dir;
-}
-
-async function setup(staticDir = fakeRenderer()): Promise<{ core: MonitorCore; eventPort: number; dashboard: Dashboard }> {
+async function setup(staticDir = fakeRenderer(INDEX_HTML).dir): Promise<{ core: MonitorCore; eventPort: number; dashboard: Dashboard }> {
   const { core, port } = await startCore({ tokens: [SEED_TOKEN] });
   const dashboard = await startDashboard({ core, port: 0, staticDir });
   dashboards.push(dashboard);
