@@ -2,7 +2,7 @@
  * Builds the stored record of a deletion. The record holds no token: only the fingerprint of the
  * application token's hash.
  */
-import { createHash } from 'node:crypto';
+import { hash as sha } from 'node:crypto';
 import type { DeletionRecord } from '../contract.js';
 import type { DeletionFields } from './payload.js';
 
@@ -11,10 +11,7 @@ export type UnsequencedRecord = Omit<DeletionRecord, 'seq'>;
 
 /** The de-duplication key: the same deletion reported twice has the same id. */
 export function deletionId(portal: string, event: string, itemId: number, entityTypeId: number, sentAt: number): string {
-  return createHash('sha256')
-    .update(`${portal}\n${event}\n${itemId}\n${entityTypeId}\n${sentAt}`)
-    .digest('base64url')
-    .slice(0, 22);
+  return sha('sha256', `${portal}\n${event}\n${itemId}\n${entityTypeId}\n${sentAt}`, 'base64url').slice(0, 22);
 }
 
 /** Assembles a record from validated fields. */

@@ -3,6 +3,7 @@
  * HTTP beyond the status codes it chooses (DESIGN.md, "Event listener answers").
  */
 import { BodyError, decodeUtf8, parseFormBody, parseJsonBody, type ParsedObject } from '../events/parse-body.js';
+import { parseCommonForm } from '../events/common-form.js';
 import { PayloadError, readDeletion, readEnvelope } from '../events/payload.js';
 import { buildRecord, type UnsequencedRecord } from '../events/deletion-record.js';
 import { fingerprintOfHash, type TokenRegistry } from '../tokens/token-registry.js';
@@ -64,7 +65,7 @@ export class EventPipeline {
     try {
       if (raw.length === 0) throw new BodyError('empty body');
       const text = decodeUtf8(raw);
-      body = format === 'form' ? parseFormBody(text) : parseJsonBody(text);
+      body = format === 'form' ? (parseCommonForm(text) ?? parseFormBody(text)) : parseJsonBody(text);
       envelope = readEnvelope(body);
     } catch (error) {
       this.counters.malformed++;
