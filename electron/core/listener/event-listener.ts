@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BodyFormat, EventPipeline } from '../pipeline/event-pipeline.js';
+import { DUPLICATE_ANSWER, STORED_ANSWER, type BodyFormat, type EventPipeline, type PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 
 /** 64 KiB: a real event is under 1 KiB. */
@@ -32,9 +32,26 @@ function send(res: http.ServerResponse, status: number, body: unknown, extra: Re
   res.end(text);
 }
 
+/** The answers to almost every event, serialised once (a burst is thousands of them). */
+const COMMON_ANSWERS = new Map(
+  [STORED_ANSWER, DUPLICATE_ANSWER].map((answer) => {
+    const text = JSON.stringify(answer.body);
+    return [answer, { text, headers: { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(text) } }] as const;
+  }),
+);
+
+function sendAnswer(res: http.ServerResponse, answer: PipelineAnswer): void {
+  const common = COMMON_ANSWERS.get(answer);
+  if (!common) return send(res, answer.status, answer.body);
+  res.writeHead(answer.status, common.headers);
+  res.end(common.text);
+}
+
 /** Maps a Content-Type header to a body format, or null when it is not one Bitrix24 sends. */
 export function bodyFormatOf(contentType: string | undefined): BodyFormat | null {
   if (!contentType) return null;
+  // What portals send, checked before the general split below.
+  if (contentType === 'application/x-www-form-urlencoded') return 'form';
   const [type, ...params] = contentType.toLowerCase().split(';').map((s) => s.trim());
   for (const param of params) {
     const [name, value] = param.split('=').map((s) => s.trim().replace(/^"|"$/g, ''));
@@ -106,7 +123,8 @@ export class EventListener {
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
-    const pathname = rawUrl.split('?', 1)[0];
+    const query = rawUrl.indexOf('?');
+    const pathname = query === -1 ? rawUrl : rawUrl.slice(0, query);
     if (pathname === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed: use GET' }, { Allow: 'GET, HEAD' });
       return send(res, 200, this.options.health());
@@ -125,8 +143,7 @@ export class EventListener {
     const body = await this.readBody(req);
     if (body === 'too-large') return this.refuseTooLarge(res);
     if (body === 'aborted') return;
-    const answer = await this.options.pipeline.handle(body, format);
-    send(res, answer.status, answer.body);
+    sendAnswer(res, await this.options.pipeline.handle(body, format));
   }
 
   private refuseTooLarge(res: http.ServerResponse): void {
@@ -151,7 +168,7 @@ export class EventListener {
         }
         chunks.push(chunk);
       });
-      req.on('end', () => finish(Buffer.concat(chunks, size)));
+      req.on('end', () => finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
       req.on('error', () => finish('aborted'));
       req.on('close', () => finish('aborted'));
     });

@@ -38,6 +38,10 @@ export interface PipelineDeps {
 
 const bad = (error: string): PipelineAnswer => ({ status: 400, body: { error } });
 
+/** The two answers almost every event gets: shared objects, so the listener can send them pre-serialised. */
+export const STORED_ANSWER: PipelineAnswer = Object.freeze({ status: 200, body: Object.freeze({ ok: true, stored: true }) });
+export const DUPLICATE_ANSWER: PipelineAnswer = Object.freeze({ status: 200, body: Object.freeze({ ok: true, stored: false, duplicate: true }) });
+
 /** Lower-cased `auth[domain]` if it is a string (used only to pick the token's portal). */
 function claimedPortal(body: ParsedObject): string | null {
   const auth = body['auth'];
@@ -119,7 +123,7 @@ export class EventPipeline {
       const result = await this.deps.store.add(record);
       if (result.stored) this.counters.stored++;
       else this.counters.duplicates++;
-      return { status: 200, body: result.stored ? { ok: true, stored: true } : { ok: true, stored: false, duplicate: true } };
+      return result.stored ? STORED_ANSWER : DUPLICATE_ANSWER;
     } catch (error) {
       if (error instanceof StoreUnavailableError) return { status: 503, body: { error: error.message } };
       this.log.error(`store failed: ${describeError(error)}`);
