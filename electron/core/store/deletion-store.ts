@@ -40,6 +40,7 @@ export interface DeletionStoreOptions {
 }
 
 export type AddResult = { stored: true; record: DeletionRecord } | { stored: false; record: null };
+const NOT_STORED: AddResult = Object.freeze({ stored: false, record: null });
 
 /** The store cannot write (disk full, read-only, ...): the listener answers 503. */
 export class StoreUnavailableError extends Error {
@@ -156,13 +157,12 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
    */
   add(record: UnsequencedRecord): Promise<AddResult> {
     if (this.closed || this.readOnly) return Promise.reject(new StoreUnavailableError(this.closed ? 'store is closed' : 'store is read-only'));
-    if (this.openIds.has(record.id)) return Promise.resolve({ stored: false, record: null });
+    if (this.openIds.has(record.id)) return Promise.resolve(NOT_STORED);
     const pending = this.pendingIds.get(record.id);
-    if (pending) return pending.then((r) => (r.stored ? { stored: false, record: null } : r));
+    if (pending) return pending.then((r) => (r.stored ? NOT_STORED : r));
+    // Left in pendingIds until settled: drainLoop() (or addNew(), for a duplicate) removes it.
     const promise = this.addNew(record);
     this.pendingIds.set(record.id, promise);
-    const forget = (): void => void this.pendingIds.delete(record.id);
-    promise.then(forget, forget);
     return promise;
   }
 
@@ -170,7 +170,17 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     const candidates = this.index.segmentsOf(record.id);
     // The common case: the index has never seen this id, so it is new without reading anything.
     if (candidates.length === 0) return this.enqueue(record);
-    return this.storedIn(candidates, record.id).then((stored) => (stored ? { stored: false, record: null } : this.enqueue(record)));
+    return this.storedIn(candidates, record.id).then(
+      (stored) => {
+        if (!stored) return this.enqueue(record);
+        this.pendingIds.delete(record.id);
+        return NOT_STORED;
+      },
+      (error: unknown) => {
+        this.pendingIds.delete(record.id);
+        throw error;
+      },
+    );
   }
 
   private enqueue(record: UnsequencedRecord): Promise<AddResult> {
@@ -236,7 +246,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         this.setHealth({ ok: false, error: describeError(error) });
         this.log.error(`log write failed, ${batch.length} event(s) refused: ${describeError(error)}`);
         const refusal = new StoreUnavailableError(`cannot write the log: ${describeError(error)}`);
-        for (const p of batch) p.reject(refusal);
+        this.settle(batch, refusal);
         continue;
       }
       const records = batch.map((p) => ({ seq: 0, ...p.record }) as DeletionRecord);
@@ -252,7 +262,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         this.setHealth({ ok: false, error: describeError(error) });
         this.log.error(`log write failed, ${records.length} event(s) refused: ${describeError(error)}`);
         const refusal = new StoreUnavailableError(`cannot write the log: ${describeError(error)}`);
-        for (const p of batch) p.reject(refusal);
+        this.settle(batch, refusal);
         continue;
       }
       if (!this.healthState.ok) {
@@ -266,10 +276,20 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
         addToInfo(this.open.info, r);
       }
       this.countCache.clear();
-      for (let i = 0; i < batch.length; i++) batch[i]!.resolve({ stored: true, record: records[i]! });
+      for (let i = 0; i < batch.length; i++) {
+        this.pendingIds.delete(records[i]!.id);
+        batch[i]!.resolve({ stored: true, record: records[i]! });
+      }
       this.lastGroups = [batch.length, this.lastGroups[0]];
       this.emit('added', records);
       if (this.open.records.length >= this.segmentSize) this.sealOpen();
+    }
+  }
+
+  private settle(batch: Pending[], refusal: StoreUnavailableError): void {
+    for (const p of batch) {
+      this.pendingIds.delete(p.record.id);
+      p.reject(refusal);
     }
   }
 

@@ -24,6 +24,7 @@ export class LruCache<K, V> {
   }
 
   clear(): void {
-    this.map.clear();
+    // Map.clear() allocates a fresh table even when empty, and the store clears once per group commit.
+    if (this.map.size > 0) this.map.clear();
   }
 }

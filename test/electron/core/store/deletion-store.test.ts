@@ -45,6 +45,9 @@ describe('DeletionStore', () => {
     expect((await store.add(makeRecord(1))).stored).toBe(false);
     expect((await store.add(makeRecord(1, { receivedAt: 5 }))).stored).toBe(false); // arrival time is not part of identity
     expect((await store.add(makeRecord(1, { sentAt: 1_723_538_200_000 }))).stored).toBe(true); // a new ts is a new event
+    // Duplicates of a sealed record, concurrently: one look-up each, and nothing left pending after.
+    expect((await Promise.all([store.add(makeRecord(3)), store.add(makeRecord(3))])).map((r) => r.stored)).toEqual([false, false]);
+    expect((store as unknown as { pendingIds: Map<string, unknown> }).pendingIds.size).toBe(0);
     await store.close();
     const reopened = await DeletionStore.open({ dir, segmentSize: 5 });
     expect((await reopened.add(makeRecord(1))).stored).toBe(false);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deletionId } from '../../../../electron/core/events/deletion-record.js';
-import { IdIndex, packIds } from '../../../../electron/core/store/id-index.js';
+import fc from 'fast-check';
+import { IdIndex, bufferHash, idHash, packIds } from '../../../../electron/core/store/id-index.js';
 
 const id = (i: number): string => deletionId('a.bitrix24.com', 'ONCRMDEALDELETE', i, 2, 1_723_538_149_000);
 
@@ -26,5 +27,17 @@ describe('IdIndex', () => {
     index.clear();
     expect(index.size).toBe(0);
     expect(index.segmentsOf(id(5))).toEqual([]);
+  });
+});
+
+describe('idHash', () => {
+  it('is the first 8 bytes of the base64url id, as Buffer decodes them, for every kind of string', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{11,30}$/), fc.string({ minLength: 11, maxLength: 30 }), fc.nat().map(id)), (text) => {
+        expect(idHash(text)).toEqual(bufferHash(text));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(idHash(id(1))).toEqual(bufferHash(id(1)));
   });
 });
