@@ -5,6 +5,10 @@
  * have run, V8 sees those internals with many shapes and the same parse costs several times more.
  */
 import { parseFormBody, decodeUtf8 } from '../electron/core/events/parse-body.js';
+import { parseCommonForm } from '../electron/core/events/common-form.js';
+import { deletionId } from '../electron/core/events/deletion-record.js';
+import { hashToken } from '../electron/core/tokens/token-registry.js';
+import { createHash } from 'node:crypto';
 import { payloadReadersForTests, readDeletion, readEnvelope } from '../electron/core/events/payload.js';
 import * as contractSchemas from '../electron/core/contract-schemas.js';
 import { bodyMaker } from './lib/bodies.js';
@@ -36,6 +40,10 @@ const readers = (): unknown => {
 
 console.log('one event body (bench/lib/bodies.ts), per call:');
 time('decode UTF-8 + parse the form (fast-querystring + checks)', () => parseFormBody(decodeUtf8(raw[k++ % 1000]!)));
+time('decode UTF-8 + the one-pass reader of common forms', () => parseCommonForm(decodeUtf8(raw[k++ % 1000]!)));
+time('token hash, a Hash object (createHash)', () => createHash('sha256').update(`token${k++}`, 'utf8').digest('hex'));
+time('token hash, one-shot (crypto.hash, as hashToken)', () => hashToken(`token${k++}`));
+time('record id (deletionId)', () => deletionId('a.bitrix24.com', 'ONCRMDYNAMICITEMDELETE', k++, 1220, 1_723_538_150_000));
 time('zod schemas, the only schemas run so far', schemas);
 time('payload readers (quick path)', readers);
 let others = 0;
