@@ -5,15 +5,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { CSV_HEADER } from '../../electron/core/export/csv-export.js';
 import { SEED_SECRETS, SEED_TOKEN, fixture } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { launchChromium } from './helpers/browser.js';
-import { assertNoSecrets, openDashboard, showView, visibleRows, waitForItemIds, type DomGlobals, type OpenPage } from './helpers/dashboard-page.js';
+import { assertNoSecrets, showView, visibleRows, waitForItemIds, type DomGlobals } from './helpers/dashboard-page.js';
 import { deletionForm, deletionJson, type DeletionSpec } from './helpers/events.js';
-import { startMonitor, type Monitor } from './helpers/monitor.js';
+import { dashboardSuite } from './helpers/dashboard-suite.js';
 
 /** Resolves with the browser's clock when a row with this item id is in the table (or -1 after 5 s). */
 async function watchForRow(page: Page, itemId: number): Promise<void> {
@@ -52,24 +51,10 @@ const MORE: (DeletionSpec & { json?: boolean })[] = [
 ];
 
 describe('live log (dashboard in Chromium)', () => {
-  let browser: Browser;
-  let monitor: Monitor;
-  let open: OpenPage;
-  let page: Page;
-
-  beforeAll(async () => {
-    [browser, monitor] = await Promise.all([launchChromium(), startMonitor()]);
-    open = await openDashboard(browser, monitor);
-    page = open.page;
-  });
-
-  afterAll(async () => {
-    await open?.context.close();
-    await browser?.close();
-    await monitor?.stop();
-  });
+  const suite = dashboardSuite();
 
   it('shows a posted deletion as a row within 1 s', async () => {
+    const { page, monitor, open } = suite;
     // An empty log without tokens in the settings opens on the setup guide.
     await showView(page, 'Deletions');
     await page.getByText('No deletions recorded yet').waitFor();
@@ -97,6 +82,7 @@ describe('live log (dashboard in Chromium)', () => {
   });
 
   it('narrows the rows with the entity type, item id and portal filters', async () => {
+    const { page, monitor, open } = suite;
     for (const spec of MORE) await monitor.post(spec.json ? deletionJson(spec) : deletionForm(spec), spec.json ? 'application/json' : undefined);
     await waitForItemIds(page, [401, 103, 301, 102, 201, 101, 905, 24, 23]);
     await expect.poll(() => page.locator('.match-count').textContent()).toBe('9 deletions');
@@ -123,6 +109,7 @@ describe('live log (dashboard in Chromium)', () => {
   });
 
   it('exports the filtered view to CSV through the browser download', async () => {
+    const { page, monitor, open } = suite;
     const filter = page.getByRole('search');
     await filter.getByLabel('Entity type').selectOption({ label: 'Deal (2)' });
     await waitForItemIds(page, [103, 102, 101]);

@@ -2,34 +2,18 @@
  * Trusting a quarantined token: a deletion signed with an unknown application token is refused (401)
  * and kept in the quarantine; "Trust this token" accepts the token and moves the deletion into the log.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEED_SECRETS, fixture } from '../helpers/fixtures.js';
 import { postEvent } from '../helpers/http-client.js';
-import { launchChromium } from './helpers/browser.js';
-import { assertNoSecrets, openDashboard, showView, visibleRows, waitForItemIds, type OpenPage } from './helpers/dashboard-page.js';
-import { startMonitor, type Monitor } from './helpers/monitor.js';
+import { assertNoSecrets, showView, visibleRows, waitForItemIds } from './helpers/dashboard-page.js';
+import { dashboardSuite } from './helpers/dashboard-suite.js';
 
 describe('quarantine (dashboard in Chromium)', () => {
-  let browser: Browser;
-  let monitor: Monitor;
-  let open: OpenPage;
-  let page: Page;
-
-  beforeAll(async () => {
-    // The seed token is accepted; the outgoing webhook's token (9f0c…) is not.
-    [browser, monitor] = await Promise.all([launchChromium(), startMonitor()]);
-    open = await openDashboard(browser, monitor);
-    page = open.page;
-  });
-
-  afterAll(async () => {
-    await open?.context.close();
-    await browser?.close();
-    await monitor?.stop();
-  });
+  // The seed token is accepted; the outgoing webhook's token (9f0c…) is not.
+  const suite = dashboardSuite();
 
   it('moves a refused deletion into the log when its token is trusted', async () => {
+    const { page, monitor, open } = suite;
     await monitor.post(fixture('dynamic-item-delete.form'));
     const refused = await postEvent(monitor.eventsPort, fixture('outgoing-webhook-deal-delete.form'));
     expect(refused.status).toBe(401);
