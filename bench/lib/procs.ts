@@ -15,7 +15,7 @@ export const SERVE_BIN = path.join(DIST, 'cli/serve.js');
 export const EXPORT_BIN = path.join(DIST, 'cli/export.js');
 const CHILD_DIR = path.resolve('node_modules/.cache/bench');
 
-export const CHILDREN = ['bare-server', 'naive-lowdb-server', 'load-client', 'paced-client', 'maxrss-probe', 'commit-ceiling'] as const;
+export const CHILDREN = ['bare-server', 'naive-lowdb-server', 'load-client', 'paced-client', 'maxrss-probe', 'commit-ceiling', 'pipeline-events'] as const;
 export type ChildName = (typeof CHILDREN)[number];
 
 /** Bundles bench/children/*.ts (dependencies stay external) so they start as plain `node FILE`. */

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { DUPLICATE_ANSWER, STORED_ANSWER, type BodyFormat, type EventPipeline, type PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 
@@ -62,6 +63,10 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | null
   return null;
 }
 
+/** The responses of a connection not closed yet (see 'clientError'). */
+const IN_FLIGHT = Symbol('responses in flight');
+type AnsweringSocket = Duplex & { [IN_FLIGHT]?: Set<http.ServerResponse> };
+
 export class EventListener {
   private readonly server: http.Server;
   private readonly maxBody: number;
@@ -71,6 +76,9 @@ export class EventListener {
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.log = options.log ?? silentLogger;
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const inFlight = ((req.socket as AnsweringSocket)[IN_FLIGHT] ??= new Set());
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
       this.route(req, res).catch((error) => {
         this.log.error(`listener: ${describeError(error)}`);
         if (!res.headersSent) send(res, 503, { error: 'internal error' });
@@ -89,9 +97,18 @@ export class EventListener {
     // Sockets idle past this are destroyed (no 'timeout' listener: Node's default).
     this.server.timeout = 660_000;
     this.server.maxConnections = 4096;
-    this.server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    this.server.on('clientError', (_error, socket: AnsweringSocket) => {
+      const refuse = (): void => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        else socket.destroy();
+      };
+      // A bad request pipelined behind a good one must not cost the good one its answer (its deletion is
+      // being stored): answers to complete requests still in progress go out first, then the refusal.
+      // (A request whose own body broke off is not waited for: it will never complete.)
+      const waiting = [...(socket[IN_FLIGHT] ?? [])].filter((res) => res.req.complete && !res.writableEnded);
+      let left = waiting.length;
+      if (left === 0) return refuse();
+      for (const res of waiting) res.once('close', () => --left === 0 && refuse());
     });
   }
 
