@@ -2,16 +2,13 @@
 // Dependencies stay external: they are installed (and packaged) as node_modules.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './node-bundle.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
+  ...NODE_BUNDLE,
   sourcemap: 'linked',
-  logLevel: 'warning',
   define: { __APP_VERSION__: JSON.stringify(version) },
 };
 

@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from '../../scripts/node-bundle.mjs';
 
 /** The built CLIs under test; BENCH_DIST=/other/dist measures another build (an A/B of a core change). */
 export const DIST = path.resolve(process.env['BENCH_DIST'] ?? 'dist');
@@ -21,15 +22,10 @@ export type ChildName = (typeof CHILDREN)[number];
 /** Bundles bench/children/*.ts (dependencies stay external) so they start as plain `node FILE`. */
 export async function bundleChildren(): Promise<void> {
   await build({
+    ...NODE_BUNDLE,
     entryPoints: Object.fromEntries(CHILDREN.map((name) => [name, `bench/children/${name}.ts`])),
     outdir: CHILD_DIR,
     outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
   });
 }
 
