@@ -36,8 +36,8 @@ const SLOW_MS = 2;
 /**
  * ...when SLOW_WRITES of the last SLOW_WINDOW writes on the loop were that slow: a slow disk is slow
  * often, not once. (Switching on a single slow write sent most appends to the pool on this VM, whose
- * writes take over 2 ms a few times a second: 5-9 switches in a 6 s run, and 8.4k against 11.9k events/s
- * in interleaved runs with wrk.)
+ * writes take over 2 ms a few times a second: 3-9 switches in a 6 s run. In five interleaved pairs with
+ * wrk that rule did 7.7-12.3k events/s, writes kept on the loop 10.7-12.4k.)
  */
 const SLOW_WINDOW = 32;
 export const SLOW_WRITES = 8;
