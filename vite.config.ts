@@ -22,7 +22,7 @@ export default defineConfig({
           name: 'node',
           root: '.',
           environment: 'node',
-          include: ['test/electron/**/*.test.ts', 'test/scripts/**/*.test.ts', 'test/build/**/*.test.ts'],
+          include: ['test/electron/**/*.test.ts', 'test/scripts/**/*.test.ts', 'test/build/**/*.test.ts', 'test/bench/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

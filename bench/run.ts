@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { cachedHistory, copyHistory, historyRecord, type HistoryInfo } from './lib/history.js';
 import { bodyMaker, FIXTURE, FIXTURE_TOKEN, FORM_CONTENT_TYPE, nowSeconds } from './lib/bodies.js';
-import { bundleChildren, childPath, cpuBusy, cpuTimeOf, DIST, EXPORT_BIN, healthTotal, memoryOf, runJsonChild, runNode, SERVE_BIN, spawnNode, startServe, type ServeHandle } from './lib/procs.js';
+import { bundleChildren, childPath, cpuBusy, cpuTimeOf, DIST, EXPORT_BIN, healthTotal, memoryOf, runJsonChild, runNode, SERVE_BIN, spawnNode, startServe, writesFromLog, type ServeHandle, type ServeWrites } from './lib/procs.js';
 import { ensureProductionRenderer, measureLiveLatency, type LiveLatencyOutcome } from './lib/live-latency.js';
 import type { LoadResult, LoadSpec } from './children/load-client.js';
 import type { PacedResult, PacedSpec } from './children/paced-client.js';
@@ -202,8 +202,16 @@ async function withServe<T>(history: HistoryInfo | null, name: string, options: 
   } finally {
     await serve.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    const writes = writesFromLog(serve.stderr());
+    if (writes) {
+      serveWrites.set(name, writes);
+      log(`  serve's log at stop: ${writes.line}`);
+    }
   }
 }
+
+/** Each serve run's group commits, from its log at stop (see withServe). */
+const serveWrites = new Map<string, ServeWrites>();
 
 // ---- 0. the ceiling: bare node:http ------------------------------------------------------------------
 
@@ -372,6 +380,7 @@ interface Row {
 const runAt = (size: number): ServeRun => serveRuns.find((r) => r.history === size)!;
 const at0 = runAt(0);
 const atMid = runAt(config.mid);
+const pairWrites = serveWrites.get('serve-pairs') ?? null;
 const atBig = runAt(config.big);
 const rps = (r: { rps: number }): string => `${Math.round(r.rps).toLocaleString('en-US')} req/s`;
 const yes = (ok: boolean): 'yes' | 'no' => (ok ? 'yes' : 'no');
@@ -534,6 +543,18 @@ const rows: Row[] = [
     unit: 'µs',
   },
   {
+    id: 'i6',
+    scenario: `Info: serve's group commits over scenario 1's pairs (its log at stop), ${CONNECTIONS} conn`,
+    measured: pairWrites ? `${pairWrites.meanMs.toFixed(2)} ms a durable write` : 'not logged',
+    ratio: pairWrites
+      ? `${pairWrites.perWrite.toFixed(1)} events a write, so ${Math.round((pairWrites.meanMs * 1000) / pairWrites.perWrite)} µs of waiting an event; slowest ${pairWrites.maxMs} ms`
+      : '',
+    target: '',
+    met: 'n/a',
+    value: pairWrites?.meanMs ?? null,
+    unit: 'ms',
+  },
+  {
     id: 'i4',
     scenario: `Info: writing ${label(config.big)} history with the store API (fsync off)`,
     measured: `${(bigHistory.generatedMs / 1000).toFixed(1)} s`,
@@ -581,6 +602,7 @@ const results = {
     bare: bareResult,
     bareWide,
     scenario1Pairs: { pairs, ratios: pairRatios, median: pairedRatio },
+    serveWrites: Object.fromEntries(serveWrites),
     storageCeiling: { serial: ceilingSerial, pipelined: ceilingPipelined, combinedWithHttp: combinedCeiling },
     serve: serveRuns,
     latencyAutocannon: latency,

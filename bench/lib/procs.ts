@@ -154,6 +154,24 @@ export async function startServe(dataDir: string, options: { token: string; dash
   return { ...proc, eventsUrl, eventsPort: port, dashboardUrl, readyMs };
 }
 
+/** The store's group commits as serve logs them at stop (`describeWriteStats` in the store). */
+export interface ServeWrites {
+  line: string;
+  events: number;
+  writes: number;
+  perWrite: number;
+  meanMs: number;
+  maxMs: number;
+}
+
+/** Reads the `store: … writes since start …` line from serve's log, or null when it printed none. */
+export function writesFromLog(log: string): ServeWrites | null {
+  const match = /store: ([\d,]+) events? in ([\d,]+) (?:durable )?writes? since start \(([\d.]+) a write\); a write took ([\d.]+) ms on average, ([\d.]+) ms at most/.exec(log);
+  if (!match) return null;
+  const num = (s: string): number => Number(s.replace(/,/g, ''));
+  return { line: match[0], events: num(match[1]!), writes: num(match[2]!), perWrite: Number(match[3]), meanMs: Number(match[4]), maxMs: Number(match[5]) };
+}
+
 function cpuTimes(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   const fields = line.trim().split(/\s+/).slice(1).map(Number);

@@ -22,7 +22,7 @@ import type {
 import { CallError } from './contract-schemas.js';
 import { EventListener } from './listener/event-listener.js';
 import { EventPipeline } from './pipeline/event-pipeline.js';
-import { DeletionStore } from './store/deletion-store.js';
+import { DeletionStore, describeWriteStats } from './store/deletion-store.js';
 import { QuarantineStore } from './store/quarantine-store.js';
 import { SettingsStore } from './store/settings-store.js';
 import { TokenRegistry, hashToken, type AcceptedToken } from './tokens/token-registry.js';
@@ -176,6 +176,8 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     await this.tunnel?.stop();
     await this.listener?.stop();
     await this.store.close();
+    const writes = this.store.writeStats;
+    if (writes.writes > 0) this.log.info(describeWriteStats(writes, this.options.fsync ?? true));
     await this.quarantine.saveNow();
     this.unlock();
   }

@@ -36,6 +36,7 @@ describe('serve with a tunnel', () => {
 
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toEqual({ code: 0, signal: null });
+    expect(serve.stderr()).toMatch(/store: 1 event in 1 durable write since start \(1\.0 a write\); a write took \d+\.\d\d ms on average/);
 
     // The same data folder, a subdomain someone else holds: the server hands out another URL.
     const again = await serveWith(['--data-dir', dataDir, '--port', '0', '--no-dashboard', '--tunnel-host', server.host, '--subdomain', 'b24dm-taken']);

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DeletionStore } from '../../../../electron/core/store/deletion-store.js';
+import { DeletionStore, describeWriteStats } from '../../../../electron/core/store/deletion-store.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { makeRecord } from '../../../helpers/records.js';
 
@@ -33,6 +33,24 @@ describe('DeletionStore', () => {
     expect(deep.rows.map((r) => r.itemId)).toEqual([7, 6, 5, 4, 3, 2, 1]);
     expect(new Set((await reopened.query({ filter: {}, offset: 0, limit: 1000 })).rows.map((r) => r.seq)).size).toBe(35);
     await reopened.close();
+  });
+
+  it('counts its group commits: one write for records that arrive together, none for duplicates', async () => {
+    const store = await DeletionStore.open({ dir: tempDir() });
+    expect(store.writeStats).toEqual({ writes: 0, events: 0, totalMs: 0, maxMs: 0 });
+    await fill(store, 1, 20); // queued in one turn: one group
+    for (let i = 21; i <= 25; i++) await store.add(makeRecord(i)); // one at a time: a write each
+    expect((await store.add(makeRecord(3))).stored).toBe(false);
+    const stats = store.writeStats;
+    expect(stats).toMatchObject({ writes: 6, events: 25 });
+    expect(stats.totalMs).toBeGreaterThan(0);
+    expect(stats.maxMs).toBeGreaterThan(0);
+    expect(stats.maxMs).toBeLessThanOrEqual(stats.totalMs);
+    expect(describeWriteStats({ writes: 1000, events: 9400, totalMs: 290, maxMs: 4.1 }, true)).toBe(
+      'store: 9,400 events in 1,000 durable writes since start (9.4 a write); a write took 0.29 ms on average, 4.1 ms at most',
+    );
+    expect(describeWriteStats({ writes: 1, events: 1, totalMs: 0.5, maxMs: 0.5 }, false)).toBe('store: 1 event in 1 write since start (1.0 a write); a write took 0.50 ms on average, 0.5 ms at most');
+    await store.close();
   });
 
   it('stores a duplicate once, whether it arrives concurrently, later, or after its segment was sealed', async () => {
