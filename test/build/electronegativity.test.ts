@@ -13,6 +13,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -127,7 +128,9 @@ describe('Electronegativity', () => {
 
     const sarifFile = path.join(root, '..', 'report.sarif');
     const csvFile = path.join(root, '..', 'report.csv');
-    const scan = (out: string) => run(process.execPath, [CLI, '-i', root, '-o', out, '-r'], { timeout: 200_000, maxBuffer: 16 * 1024 * 1024 });
+    // The preload makes the CLI's file writes happen in order (its CSV writer races itself; see the file).
+    const inOrder = pathToFileURL(path.resolve('test/helpers/sequential-writefile.mjs')).href;
+    const scan = (out: string) => run(process.execPath, ['--import', inOrder, CLI, '-i', root, '-o', out, '-r'], { timeout: 200_000, maxBuffer: 16 * 1024 * 1024 });
     await Promise.all([scan(sarifFile), scan(csvFile)]);
 
     const findings = joinReports(sarifFile, csvFile);
