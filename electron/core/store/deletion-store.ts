@@ -62,6 +62,7 @@ export function describeWriteStats(stats: WriteStats, durable: boolean): string 
     `(${perWrite.toFixed(1)} a write); a write took ${meanMs.toFixed(2)} ms on average, ${stats.maxMs.toFixed(1)} ms at most`
   );
 }
+
 const NOT_STORED: AddResult = Object.freeze({ stored: false, record: null });
 
 /** The store cannot write (disk full, read-only, ...): the listener answers 503. */
@@ -275,8 +276,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
       const records = batch.map((p) => ({ seq: 0, ...p.record }) as DeletionRecord);
       for (const r of records) r.seq = this.nextSeq++;
       this.queuedSeqs = records.length;
-      const text = records.map((r) => JSON.stringify(r) + '\n').join('');
       try {
+        const text = records.map((r) => JSON.stringify(r) + '\n').join('');
         const started = performance.now();
         await this.open.journal!.append(text);
         this.countWrite(records.length, performance.now() - started);
