@@ -1,6 +1,9 @@
 // Bundles the Node side (Electron main, preload, and the headless CLIs) with esbuild.
 // Dependencies stay external: they are installed (and packaged) as node_modules.
-import { readFileSync } from 'node:fs';
+// Outputs are replaced atomically and only when they changed: `npm run serve` rebuilds on every start,
+// and a monitor (or a test) starting at that moment must never read a half-written bundle.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 import { NODE_BUNDLE } from './node-bundle.mjs';
 
@@ -9,10 +12,29 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const common = {
   ...NODE_BUNDLE,
   sourcemap: 'linked',
+  write: false,
   define: { __APP_VERSION__: JSON.stringify(version) },
 };
 
-await Promise.all([
+function sameAsOnDisk(file, contents) {
+  try {
+    return Buffer.compare(readFileSync(file), contents) === 0;
+  } catch {
+    return false;
+  }
+}
+
+function writeOutputs(result) {
+  for (const { path: file, contents } of result.outputFiles) {
+    if (sameAsOnDisk(file, contents)) continue;
+    mkdirSync(path.dirname(file), { recursive: true });
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, contents);
+    renameSync(temp, file);
+  }
+}
+
+const results = await Promise.all([
   build({
     ...common,
     format: 'esm',
@@ -44,3 +66,4 @@ await Promise.all([
     external: ['electron'],
   }),
 ]);
+for (const result of results) writeOutputs(result);

@@ -48,6 +48,8 @@ export interface MonitorCoreOptions {
   version?: string;
   /** Tunnel timings and probe, for tests. */
   tunnelTuning?: TunnelTuning;
+  /** What a second monitor refused on this folder is told we are (`serve`, `desktop`). */
+  instanceKind?: string;
 }
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -88,7 +90,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   static async start(options: MonitorCoreOptions): Promise<MonitorCore> {
     const log = options.log ?? silentLogger;
     const fsync = options.fsync ?? true;
-    const unlock = lockDataDir(options.dataDir);
+    const unlock = await lockDataDir(options.dataDir, { kind: options.instanceKind ?? 'monitor' });
     try {
       const settings = await SettingsStore.open(options.dataDir, { fsync, log });
       const store = await DeletionStore.open({ dir: path.join(options.dataDir, 'log'), fsync, log, segmentSize: options.segmentSize });

@@ -34,7 +34,7 @@ async function start(): Promise<void> {
   setupSessionSecurity(session.defaultSession, log);
   const paths = appPaths();
   try {
-    core = await MonitorCore.start({ dataDir: app.getPath('userData'), log, version: APP_VERSION });
+    core = await MonitorCore.start({ dataDir: app.getPath('userData'), log, version: APP_VERSION, instanceKind: 'desktop' });
   } catch (error) {
     log.error(`core did not start: ${describeError(error)}`);
     dialog.showErrorBox(PRODUCT_NAME, `The monitor cannot start:\n${describeError(error)}`);

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       fsync: args.fsync,
       log,
       version: APP_VERSION,
+      instanceKind: 'serve',
     });
   } catch (error) {
     process.stderr.write(`serve: cannot start: ${describeError(error)}\n`);

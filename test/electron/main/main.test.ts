@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CALL_NAMES, type AppStatus } from '../../../electron/core/contract.js';
 import { callChannel, type IpcResult } from '../../../electron/main/ipc-channels.js';
 import { FakeBrowserWindow, Menu, Tray, app, electronMock, ipcMain, session } from '../../helpers/electron-mock.js';
+import { lockDataDir } from '../../../electron/core/util/data-dir-lock.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 vi.mock('electron', async () => (await import('../../helpers/electron-mock.js')).electronModule);
@@ -67,7 +68,7 @@ describe('main entry', () => {
     const status = (await ipcMain.invokeAs({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, callChannel('getStatus'))) as IpcResult<'getStatus'>;
     expect(status.ok).toBe(true);
     expect((status as { result: AppStatus }).result.dataDir).toBe(userData);
-    expect(existsSync(path.join(userData, 'monitor.lock'))).toBe(true);
+    await expect(lockDataDir(userData)).rejects.toThrow(/another monitor \(desktop, pid \d+/);
 
     // Closing the window only hides it; quitting stops the core (releasing its lock) before exit.
     win.close();
@@ -75,7 +76,7 @@ describe('main entry', () => {
     app.quit();
     expect(app.quitCalls).toBe(0);
     await vi.waitFor(() => expect(app.quitCalls).toBe(1));
-    expect(existsSync(path.join(userData, 'monitor.lock'))).toBe(false);
+    (await lockDataDir(userData))();
     win.close();
     expect(win.isDestroyed()).toBe(true);
     // Closing saves the window state (temp file + rename) in the background: let it land before cleanup.
