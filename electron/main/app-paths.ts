@@ -1,6 +1,7 @@
 /**
  * Where the shell finds its pieces at run time, relative to the main bundle (dist/main/main.js):
- * the preload bundle in dist/preload and the built renderer in dist/renderer.
+ * the preload bundle in dist/preload, the built renderer in dist/renderer, and the window icon in
+ * build/icons (packed into app.asar beside dist/, see electron-builder.cjs).
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +13,8 @@ export interface AppPaths {
   rendererIndex: string;
   /** The file:// URL of rendererIndex: the only page allowed to call the core. */
   rendererUrl: string;
+  /** The window icon for Linux (Windows and macOS take theirs from the executable and the bundle). */
+  windowIcon: string;
 }
 
 /** Paths next to the bundle that `moduleUrl` belongs to (default: this module, i.e. dist/main/main.js). */
@@ -22,6 +25,7 @@ export function appPaths(moduleUrl: string = import.meta.url): AppPaths {
     preload: path.join(dist, 'preload', 'preload.cjs'),
     rendererIndex,
     rendererUrl: pathToFileURL(rendererIndex).href,
+    windowIcon: path.join(dist, '..', 'build', 'icons', '256x256.png'),
   };
 }
 

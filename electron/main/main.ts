@@ -11,7 +11,7 @@ import { describeError, silentLogger, type Logger } from '../core/util/logger.js
 import { APP_VERSION } from '../core/version.js';
 import { csvFileName } from '../core/dashboard/csv-download.js';
 import { appPaths } from './app-paths.js';
-import { HIDDEN_FLAG, setupAutoStart } from './auto-start.js';
+import { setupAutoStart, shouldStartHidden } from './auto-start.js';
 import { setupIpc } from './ipc.js';
 import { createShellLogger } from './logging.js';
 import { setupMenu } from './menu.js';
@@ -20,7 +20,6 @@ import { setupTray } from './tray.js';
 import { createMainWindow, showWindow } from './window.js';
 import { guardWebContents, setupSessionSecurity } from './web-security.js';
 
-const startHidden = process.argv.includes(HIDDEN_FLAG);
 let mainWindow: BrowserWindow | null = null;
 let core: MonitorCore | null = null;
 let log: Logger = silentLogger;
@@ -32,6 +31,8 @@ let flushed = false;
 /** Opens the core, then the window, IPC, tray, menu, notifications and auto-start. */
 async function start(): Promise<void> {
   setupSessionSecurity(session.defaultSession, log);
+  // Asked once the app is ready: macOS answers wasOpenedAtLogin only then.
+  const startHidden = shouldStartHidden();
   const paths = appPaths();
   try {
     core = await MonitorCore.start({ dataDir: app.getPath('userData'), log, version: APP_VERSION, instanceKind: 'desktop' });
@@ -49,6 +50,7 @@ async function start(): Promise<void> {
   mainWindow = createMainWindow({
     preload: paths.preload,
     rendererIndex: paths.rendererIndex,
+    icon: paths.windowIcon,
     stateFile: path.join(app.getPath('userData'), 'window-state.json'),
     hidden: startHidden,
     isQuitting: () => quitting,

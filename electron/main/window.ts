@@ -17,6 +17,8 @@ export interface MainWindowOptions {
   stateFile: string;
   /** Start in the tray (`--hidden`): load the page but do not show it. */
   hidden: boolean;
+  /** The window and taskbar icon on Linux, where nothing else gives the window one. */
+  icon?: string;
   /** True once the app is quitting: close then really closes instead of hiding. */
   isQuitting: () => boolean;
   log?: Logger;
@@ -36,6 +38,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     minWidth: MIN_SIZE.width,
     minHeight: MIN_SIZE.height,
     backgroundColor: '#ffffff',
+    ...(options.icon && process.platform === 'linux' && { icon: options.icon }),
     webPreferences: {
       preload: options.preload,
       contextIsolation: true,

@@ -45,7 +45,7 @@ describe('app icons', () => {
   });
 
   it('are the ones the builder configuration names', () => {
-    const config = require(path.resolve('electron-builder.config.cjs')) as Record<string, Record<string, string>>;
+    const config = require(path.resolve('electron-builder.cjs')) as Record<string, Record<string, string>>;
     for (const file of [config['linux']!['icon'], config['win']!['icon'], config['mac']!['icon'], config['nsis']!['installerIcon'], config['nsis']!['uninstallerIcon']]) {
       expect(existsSync(file!), file).toBe(true);
     }

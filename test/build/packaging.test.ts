@@ -1,7 +1,8 @@
 /**
- * The packaged app, checked offline: electron-builder loads and validates electron-builder.config.cjs
- * and runs a real `--linux dir` build against a placeholder Electron (`electronDist`, so nothing is
- * downloaded). The app.asar it writes must hold the built bundles and the production dependency tree,
+ * The packaged app, checked offline: electron-builder, run as `npx electron-builder` runs it (no
+ * --config: it finds electron-builder.cjs by itself, as the npm scripts do), loads and validates the
+ * configuration and runs a real `--linux dir` build against a placeholder Electron (`electronDist`,
+ * so nothing is downloaded) that carries a fuse wire, so the fuses it flips can be read back. The app.asar it writes must hold the built bundles and the production dependency tree,
  * and nothing else (no sources, tests, source maps or dev dependencies). Then the asar is extracted
  * outside the repository and the packaged CLIs run in plain Node: an event posted to the packaged
  * `serve` is stored and comes back out of the packaged `export`, so the packaged node_modules resolve
@@ -22,7 +23,7 @@ import { postEvent, request } from '../helpers/http-client.js';
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve('.');
-const CONFIG = 'electron-builder.config.cjs';
+const CONFIG = 'electron-builder.cjs';
 const EXECUTABLE = 'bitrix24-deletion-monitor';
 
 interface PackageJson {
@@ -46,6 +47,19 @@ interface Asar {
 }
 const builderRequire = createRequire(createRequire(require.resolve('electron-builder/package.json')).resolve('app-builder-lib/package.json'));
 const asar = builderRequire('@electron/asar') as Asar;
+/** @electron/fuses, the one electron-builder flips fuses with. */
+interface Fuses {
+  getCurrentFuseWire(electron: string): Promise<Record<string, number | string>>;
+  FuseV1Options: Record<string, number>;
+}
+/** A fuse's byte in the wire (@electron/fuses' FuseState, which its index does not export). */
+const FUSE_ON = 0x31;
+const FUSE_OFF = 0x30;
+const fuses = builderRequire('@electron/fuses') as Fuses;
+/** Where a real Electron keeps its fuse wire: this sentinel, then version 1, the wire's length, one byte a fuse. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+/** Electron's own defaults, as its binaries ship them: RunAsNode, NODE_OPTIONS, --inspect and file:// privileges on. */
+const STOCK_WIRE = [1, 0, 1, 1, 0, 0, 0, 1];
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
@@ -55,7 +69,11 @@ const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) 
  */
 function fakeElectronDist(dir: string): string {
   mkdirSync(path.join(dir, 'resources'), { recursive: true });
-  writeFileSync(path.join(dir, 'electron'), '#!/bin/sh\necho "placeholder: no Electron binary offline" >&2\nexit 1\n');
+  const wire = Buffer.from([1, STOCK_WIRE.length, ...STOCK_WIRE.map((on) => (on ? FUSE_ON : FUSE_OFF))]);
+  writeFileSync(
+    path.join(dir, 'electron'),
+    Buffer.concat([Buffer.from('#!/bin/sh\necho "placeholder: no Electron binary offline" >&2\nexit 1\n# '), Buffer.from(FUSE_SENTINEL), wire, Buffer.from('\n')]),
+  );
   chmodSync(path.join(dir, 'electron'), 0o755);
   writeFileSync(path.join(dir, 'LICENSE'), 'placeholder for the Electron license\n');
   writeFileSync(path.join(dir, 'LICENSES.chromium.html'), '<p>placeholder</p>\n');
@@ -130,6 +148,7 @@ describe('packaged app (electron-builder --linux dir, offline)', () => {
   let files: string[];
   let extracted: string;
   let builderSeconds: number;
+  let builderOutput: string;
 
   beforeAll(async () => {
     // dist/main, dist/preload and dist/cli come from the suite's global setup; the renderer is built
@@ -145,14 +164,18 @@ describe('packaged app (electron-builder --linux dir, offline)', () => {
     const electronDist = fakeElectronDist(path.join(work, 'electron-dist'));
     const started = Date.now();
     // npm (which electron-builder asks for the dependency tree) must not reach for the registry.
-    const env = { ...process.env, npm_config_offline: 'true' };
-    await run(
+    const env: NodeJS.ProcessEnv = { ...process.env, npm_config_offline: 'true' };
+    // electron-builder keeps quiet under Vitest; its log says which configuration file it loaded.
+    delete env['VITEST'];
+    // As `npx electron-builder --linux dir` runs it: no --config, so it must find the file by its name.
+    const built = await run(
       process.execPath,
-      [require.resolve('electron-builder/cli.js'), '--config', CONFIG, '--linux', 'dir', '--publish', 'never', `-c.electronDist=${electronDist}`, `-c.directories.output=${path.join(work, 'out')}`],
+      [require.resolve('electron-builder/cli.js'), '--linux', 'dir', '--publish', 'never', `-c.electronDist=${electronDist}`, `-c.directories.output=${path.join(work, 'out')}`],
       { cwd: ROOT, env, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
     ).catch((error: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`electron-builder failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`);
     });
+    builderOutput = `${built.stdout}\n${built.stderr}`;
     builderSeconds = (Date.now() - started) / 1000;
     appOutDir = path.join(work, 'out', 'linux-unpacked');
     asarFile = path.join(appOutDir, 'resources', 'app.asar');
@@ -170,15 +193,60 @@ describe('packaged app (electron-builder --linux dir, offline)', () => {
     expect(readdirSync(path.join(appOutDir, 'resources'))).toEqual(['app.asar']); // nothing unpacked: no native modules
     expect(existsSync(path.join(appOutDir, 'LICENSE.electron.txt')), "Electron's license kept next to the executable").toBe(true);
 
+    expect(builderOutput).toContain(`loaded configuration  file=${path.join(ROOT, CONFIG)}`);
     const config = require(path.resolve(CONFIG)) as Record<string, Record<string, unknown>>;
     expect(config['nsis']).toMatchObject({ perMachine: false, createDesktopShortcut: 'always', createStartMenuShortcut: true });
     expect(config['mac']).toMatchObject({ category: 'public.app-category.business', target: [{ target: 'dmg', arch: ['x64', 'arm64'] }] });
     expect(config['linux']).toMatchObject({ target: ['AppImage', 'deb'], category: 'Office' });
   });
 
+  it('builds from the same configuration whichever way it is started: the npm scripts pass no --config', () => {
+    const scripts = readJson<Required<PackageJson>>('package.json').scripts as Record<string, string>;
+    const builderRuns = Object.entries(scripts).filter(([, command]) => command.includes('electron-builder'));
+    expect(builderRuns.map(([name]) => name).sort()).toEqual(['dist', 'dist:linux', 'dist:mac', 'dist:win']);
+    for (const [name, command] of builderRuns) expect(command, name).not.toMatch(/--config|(^|\s)-c(\s|$)/);
+  });
+
+  it('flips Electron\'s fuses in the packaged executable: no run-as-node, NODE_OPTIONS or --inspect; encrypted cookies; app.asar only, integrity checked', async () => {
+    const wire = await fuses.getCurrentFuseWire(path.join(appOutDir, EXECUTABLE));
+    const byte = (name: string): number | string | undefined => wire[fuses.FuseV1Options[name]!];
+    const state = (name: string): string => (byte(name) === FUSE_ON ? 'on' : byte(name) === FUSE_OFF ? 'off' : `unknown (${byte(name)})`);
+    expect({
+      RunAsNode: state('RunAsNode'),
+      EnableCookieEncryption: state('EnableCookieEncryption'),
+      EnableNodeOptionsEnvironmentVariable: state('EnableNodeOptionsEnvironmentVariable'),
+      EnableNodeCliInspectArguments: state('EnableNodeCliInspectArguments'),
+      EnableEmbeddedAsarIntegrityValidation: state('EnableEmbeddedAsarIntegrityValidation'),
+      OnlyLoadAppFromAsar: state('OnlyLoadAppFromAsar'),
+    }).toEqual({
+      RunAsNode: 'off',
+      EnableCookieEncryption: 'on',
+      EnableNodeOptionsEnvironmentVariable: 'off',
+      EnableNodeCliInspectArguments: 'off',
+      EnableEmbeddedAsarIntegrityValidation: 'on',
+      OnlyLoadAppFromAsar: 'on',
+    });
+    // The ones the configuration leaves alone keep Electron's defaults.
+    for (const name of ['LoadBrowserProcessSpecificV8Snapshot', 'GrantFileProtocolExtraPrivileges']) {
+      expect(byte(name), name).toBe(STOCK_WIRE[fuses.FuseV1Options[name]!] ? FUSE_ON : FUSE_OFF);
+    }
+    // And at config level, what the release builds for Windows and macOS (not run here) will flip too.
+    expect((require(path.resolve(CONFIG)) as Record<string, unknown>)['electronFuses']).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+    });
+  });
+
   it('packs the built bundles and production dependencies, and no sources, tests, maps or dev dependencies', () => {
     const top = [...new Set(files.map((f) => f.split('/')[1]))].sort();
-    expect(top).toEqual(['dist', 'node_modules', 'package.json']);
+    expect(top).toEqual(['build', 'dist', 'node_modules', 'package.json']);
+    // Of build/, only the window icon (electron/main/app-paths.ts), and it is the generated one.
+    expect(files.filter((f) => f.startsWith('/build/') && !files.some((other) => other.startsWith(`${f}/`)))).toEqual(['/build/icons/256x256.png']);
+    expect(readFileSync(path.join(extracted, 'build/icons/256x256.png')).equals(readFileSync('build/icons/256x256.png'))).toBe(true);
     expect([...new Set(files.filter((f) => f.startsWith('/dist/')).map((f) => f.split('/')[2]))].sort()).toEqual(['cli', 'main', 'preload', 'renderer']);
     for (const entry of ['/dist/main/main.js', '/dist/preload/preload.cjs', '/dist/renderer/index.html', '/dist/cli/serve.js', '/dist/cli/export.js']) {
       expect(files, entry).toContain(entry);

@@ -394,8 +394,10 @@ class FakeApp extends FakeEmitter {
   exit(code = 0): void {
     this.exitCode = code;
   }
-  getLoginItemSettings(): { openAtLogin: boolean } {
-    return { ...this.loginItem };
+  /** What macOS would say about this launch (`wasOpenedAtLogin`). */
+  openedAtLogin = false;
+  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
+    return { ...this.loginItem, wasOpenedAtLogin: this.openedAtLogin };
   }
   setLoginItemSettings(settings: { openAtLogin: boolean; args?: string[] }): void {
     this.loginItemCalls.push(settings);
@@ -425,6 +427,7 @@ export const electronMock = {
     Notification.supported = true;
     clipboard.text = '';
     app.loginItem = { openAtLogin: false, args: [] };
+    app.openedAtLogin = false;
     app.loginItemCalls.length = 0;
     app.isPackaged = true;
   },

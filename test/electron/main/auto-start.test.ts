@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { HIDDEN_FLAG, setupAutoStart } from '../../../electron/main/auto-start.js';
+import { HIDDEN_FLAG, setupAutoStart, shouldStartHidden } from '../../../electron/main/auto-start.js';
 import { app, electronMock } from '../../helpers/electron-mock.js';
 import { FakeCore, settings } from './fake-core.js';
 
@@ -28,5 +28,16 @@ describe('start at login', () => {
     setupAutoStart(core.asShellCore());
     core.fire('settingsChanged', settings({ autoStart: true }));
     expect(app.loginItemCalls).toEqual([]);
+  });
+
+  it('starts in the tray with --hidden (Windows login items pass it), or when macOS says it opened the app at login', () => {
+    expect(shouldStartHidden(['electron', '.', HIDDEN_FLAG], 'win32')).toBe(true);
+    expect(shouldStartHidden(['electron', '.'], 'win32')).toBe(false);
+    // macOS gives login items no arguments: only wasOpenedAtLogin tells.
+    expect(shouldStartHidden(['electron', '.'], 'darwin')).toBe(false);
+    app.openedAtLogin = true;
+    expect(shouldStartHidden(['electron', '.'], 'darwin')).toBe(true);
+    // Elsewhere the flag is the only sign (Linux autostart entries pass it themselves).
+    expect(shouldStartHidden(['electron', '.'], 'linux')).toBe(false);
   });
 });

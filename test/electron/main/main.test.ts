@@ -57,6 +57,9 @@ describe('main entry', () => {
     expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
     expect(win.options.webPreferences!.preload).toMatch(/[\\/]preload[\\/]preload\.cjs$/);
     expect(win.loadedFile).toMatch(/[\\/]renderer[\\/]index\.html$/);
+    // Linux gives a window no icon of its own: it is the app's, from the files packed beside dist/.
+    expect(win.options.icon).toMatch(/[\\/]build[\\/]icons[\\/]256x256\.png$/);
+    expect(existsSync(win.options.icon as string)).toBe(true);
     expect(Tray.instances).toHaveLength(1);
     expect(Menu.applicationMenu).not.toBeNull();
     expect(session.defaultSession.permissionRequestHandler).not.toBeNull();

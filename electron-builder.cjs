@@ -1,7 +1,11 @@
 /**
  * electron-builder configuration: AppImage + deb (Linux), per-user NSIS (Windows), dmg for x64 and
- * arm64 (macOS). Only the built bundles (dist/) and the production dependencies go into app.asar;
- * test/build/packaging.test.ts packs a `--linux dir` build offline and checks what ends up inside.
+ * arm64 (macOS). Only the built bundles (dist/), the window icon and the production dependencies go
+ * into app.asar; test/build/packaging.test.ts packs a `--linux dir` build offline and checks what
+ * ends up inside, and which fuses the executable carries.
+ *
+ * The file name is one electron-builder looks for by itself (electron-builder.{yml,json,js,cjs,…}), so
+ * `npx electron-builder` and the npm scripts (which pass no --config) build the same package.
  *
  * Icons come from one source, build/icon.svg, rendered by scripts/make-icons.mjs (`npm run icons`).
  *
@@ -20,12 +24,26 @@ module.exports = {
   extraMetadata: { desktopName: 'bitrix24-deletion-monitor.desktop' },
 
   asar: true,
+  // Electron's fuses, flipped in the executable at packaging time: the packaged app is only this app.
+  // No ELECTRON_RUN_AS_NODE, no NODE_OPTIONS, no --inspect (each would let anyone who can start the
+  // app run other code as it, with its safeStorage access); cookies encrypted at rest; the app is
+  // loaded from app.asar only, and the asar's integrity is checked where Electron can (macOS, Windows).
+  electronFuses: {
+    runAsNode: false,
+    enableCookieEncryption: true,
+    enableNodeOptionsEnvironmentVariable: false,
+    enableNodeCliInspectArguments: false,
+    enableEmbeddedAsarIntegrityValidation: true,
+    onlyLoadAppFromAsar: true,
+  },
   // No native dependencies: nothing to rebuild against Electron's headers (which would need a download).
   npmRebuild: false,
-  // dist/cli ships too (about 160 KB): the packaging test runs the packed serve/export in plain Node,
-  // and the installed app could run headless with ELECTRON_RUN_AS_NODE=1 (untested without Electron).
+  // dist/cli ships too (about 160 KB): the packaging test runs the packed serve/export in plain Node.
+  // (The installed app cannot: the RunAsNode fuse below is off.)
   files: [
     'package.json',
+    // Linux gives a window no icon unless the app sets one (electron/main/app-paths.ts).
+    'build/icons/256x256.png',
     'dist/main/**/*',
     'dist/preload/**/*',
     'dist/renderer/**/*',
