@@ -411,7 +411,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   private onTunnelState(state: TunnelState): void {
-    this.log.info(`tunnel: ${state.status}${state.status === 'online' ? ` ${state.url}${state.urlChanged ? ' (URL changed: update the webhook in Bitrix24)' : ''}` : ''}${state.status === 'reconnecting' ? ` (attempt ${state.attempt}: ${state.reason})` : ''}`);
+    // (The tunnel logs each of its state changes itself, once.)
     this.emit('statusChanged', this.status());
   }
 }

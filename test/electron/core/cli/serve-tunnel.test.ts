@@ -36,13 +36,19 @@ describe('serve with a tunnel', () => {
 
     serve.child.kill('SIGTERM');
     expect(await serve.exited).toEqual({ code: 0, signal: null });
+    // Each state change of the tunnel is one line of the log.
+    const tunnelLines = serve.stderr().split('\n').filter((line) => line.includes(' tunnel: '));
+    expect(tunnelLines.filter((line) => line.includes('tunnel: connecting'))).toHaveLength(1);
+    expect(tunnelLines.filter((line) => line.includes('tunnel: online'))).toHaveLength(1);
+    expect(tunnelLines.filter((line) => line.includes('tunnel: connecting'))[0]).toContain(`tunnel: connecting to ${server.host}`);
     expect(serve.stderr()).toMatch(/store: 1 event in 1 durable write since start \(1\.0 a write\); a write took \d+\.\d\d ms on average/);
 
     // The same data folder, a subdomain someone else holds: the server hands out another URL.
     const again = await serveWith(['--data-dir', dataDir, '--port', '0', '--no-dashboard', '--tunnel-host', server.host, '--subdomain', 'b24dm-taken']);
     const url = await again.waitFor('tunnel');
     expect(url).not.toBe(server.url('b24dm-taken'));
-    expect(again.stderr()).toContain('URL changed: update the webhook in Bitrix24');
+    expect(again.stderr().match(/update the webhook in Bitrix24/g)).toHaveLength(1);
+    expect(again.stderr()).toContain(`tunnel: online at ${url}, a different URL than the requested subdomain: update the webhook in Bitrix24`);
   });
 
   it('refuses bad tunnel options with a one-line reason and exit code 2', async () => {
