@@ -16,6 +16,7 @@ export const filterSchema = z
     itemId: id.optional(),
     from: time.optional(),
     to: time.optional(),
+    includeTests: z.boolean().optional(),
   })
   .strict();
 

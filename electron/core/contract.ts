@@ -7,6 +7,18 @@
  * This file is types only so the renderer can import it without pulling in Node code.
  */
 
+/**
+ * The portal of the deletions "Send a test event" posts (`.invalid` is reserved: no real portal has it).
+ * They are stored like any other, shown marked as tests, and left out of counts, queries and exports
+ * unless a filter asks for them (`includeTests`).
+ */
+export const SELF_TEST_PORTAL = 'self-test.invalid';
+
+/** True for a deletion that "Send a test event" made. */
+export function isTestDeletion(record: Pick<DeletionRecord, 'portal'>): boolean {
+  return record.portal === SELF_TEST_PORTAL;
+}
+
 /** One CRM deletion as stored. Times are milliseconds since the Unix epoch (UTC). */
 export interface DeletionRecord {
   /** Stable identity: a hash of (portal, event, item id, entity type id, ts); the de-duplication key. */
@@ -47,6 +59,8 @@ export interface DeletionFilter {
   from?: number;
   /** Exclusive upper bound on receivedAt (ms). */
   to?: number;
+  /** Include the test deletions of "Send a test event" (left out otherwise). */
+  includeTests?: boolean;
 }
 
 export interface DeletionQuery {
@@ -85,6 +99,7 @@ export interface AppStatus {
   /**
    * total: deletions in the log; today: received since local midnight; unseen: received since the user
    * last looked (tray badge); ignored: verified non-deletion events; rejected: refused for their token.
+   * Test deletions ("Send a test event") count in none of them.
    */
   counts: { total: number; today: number; unseen: number; ignored: number; rejected: number };
   store: StoreHealth;
@@ -92,6 +107,8 @@ export interface AppStatus {
   version: string;
   /** True when the tunnel is paused by the user for this run. */
   tunnelPaused: boolean;
+  /** Application tokens accepted for this run only (`serve --token`): set up without saved tokens. */
+  tokensForRun: number;
 }
 
 /** An accepted application token, as the UI sees it: never the token itself. */

@@ -19,6 +19,7 @@ import type {
   TrustResult,
   TunnelState,
 } from './contract.js';
+import { SELF_TEST_PORTAL, isTestDeletion } from './contract.js';
 import { CallError } from './contract-schemas.js';
 import { EventListener } from './listener/event-listener.js';
 import { EventPipeline } from './pipeline/event-pipeline.js';
@@ -28,7 +29,7 @@ import { SettingsStore } from './store/settings-store.js';
 import { TokenRegistry, hashToken, type AcceptedToken } from './tokens/token-registry.js';
 import { exportCsv } from './export/csv-export.js';
 import { TunnelLink, type TunnelTuning } from './tunnel/tunnel-link.js';
-import { sampleDeletionBody, SELF_TEST_PORTAL } from './self-test.js';
+import { sampleDeletionBody } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { lockDataDir } from './util/data-dir-lock.js';
@@ -68,6 +69,9 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   /** One-time token for "send a test event", accepted only from the self-test portal. */
   private readonly selfTestToken = randomBytes(16).toString('hex');
   private today = { dayStart: 0, count: 0 };
+  /** Test deletions in the log, and real ones since the user last looked: counts leave tests out. */
+  private tests = 0;
+  private unseen = 0;
   private tunnelPaused = false;
   private retentionTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
@@ -120,13 +124,21 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     });
     this.store.on('added', (records) => {
       const dayStart = startOfLocalDay(Date.now());
-      if (dayStart !== this.today.dayStart) void this.recountToday();
-      else for (const r of records) if (r.receivedAt >= dayStart) this.today.count++;
+      const newDay = dayStart !== this.today.dayStart;
+      for (const r of records) {
+        if (isTestDeletion(r)) {
+          this.tests++;
+          continue;
+        }
+        this.unseen++;
+        if (!newDay && r.receivedAt >= dayStart) this.today.count++;
+      }
+      if (newDay) void this.recountToday();
       this.emit('deletionsAdded', records);
       this.scheduleStatus();
     });
     this.store.on('health', () => this.scheduleStatus());
-    await this.recountToday();
+    await this.recount();
     await this.applyRetention();
     this.retentionTimer = setInterval(() => void this.applyRetention(), RETENTION_INTERVAL_MS);
     this.retentionTimer.unref();
@@ -139,7 +151,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       localPort: port,
       log: this.log,
       ...(this.options.tunnelTuning && { tuning: this.options.tunnelTuning }),
-      onState: (state) => this.onTunnelState(state),
+      onState: () => this.onTunnelState(),
     });
     this.applyTunnelSettings();
   }
@@ -154,7 +166,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     return {
       status: store.ok ? 'ok' : 'degraded',
       store: { ok: store.ok, error: store.error, damagedFiles: store.quarantinedFiles.length },
-      deletions: this.store.total,
+      deletions: this.realTotal(),
       tunnel: this.tunnel?.state.status ?? 'off',
       version: this.options.version ?? 'dev',
     };
@@ -322,29 +334,35 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
 
   async markSeen(): Promise<void> {
     await this.settings.setSeenSeq(this.lastSeq());
+    this.unseen = 0;
     this.scheduleStatus();
   }
 
   // ---- internals -----------------------------------------------------------------------------
 
   private status(): AppStatus {
-    const seen = this.settings.seenSeq;
     const counters = this.pipeline.counters;
     return {
       eventsUrl: this.eventsUrl,
       tunnel: this.tunnel.state,
       tunnelPaused: this.tunnelPaused,
       counts: {
-        total: this.store.total,
+        total: this.realTotal(),
         today: this.today.count,
-        unseen: Math.max(0, Math.min(this.store.total, this.lastSeq() - seen)),
+        unseen: this.unseen,
         ignored: counters.ignored,
         rejected: counters.rejected,
       },
       store: this.store.health,
       dataDir: this.options.dataDir,
       version: this.options.version ?? 'dev',
+      tokensForRun: this.options.tokens?.length ?? 0,
     };
+  }
+
+  /** Deletions in the log, test deletions left out. */
+  private realTotal(): number {
+    return this.store.total - this.tests;
   }
 
   private lastSeq(): number {
@@ -359,6 +377,13 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       this.emit('statusChanged', this.status());
     }, 200);
     this.statusTimer.unref();
+  }
+
+  /** Counts from the log itself: at start and after retention removed history. */
+  private async recount(): Promise<void> {
+    this.tests = await this.store.count({ portal: SELF_TEST_PORTAL, includeTests: true });
+    this.unseen = await this.store.count({ afterSeq: this.settings.seenSeq });
+    await this.recountToday();
   }
 
   private async recountToday(): Promise<void> {
@@ -378,7 +403,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     if (days === null) return;
     try {
       if ((await this.store.applyRetention(days)) > 0) {
-        await this.recountToday();
+        await this.recount();
         this.scheduleStatus();
       }
     } catch (error) {
@@ -410,7 +435,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     });
   }
 
-  private onTunnelState(state: TunnelState): void {
+  private onTunnelState(): void {
     // (The tunnel logs each of its state changes itself, once.)
     this.emit('statusChanged', this.status());
   }

@@ -3,8 +3,9 @@
  * it, from a reserved portal name so it is never mistaken for a deletion on the user's portal.
  */
 
-/** Test events are recorded under this portal (`.invalid` is reserved: no real portal has it). */
-export const SELF_TEST_PORTAL = 'self-test.invalid';
+import { SELF_TEST_PORTAL } from './contract.js';
+
+export { SELF_TEST_PORTAL };
 
 /** A form body of an ONCRMDYNAMICITEMDELETE event for `itemId`, vouched for by `token`. */
 export function sampleDeletionBody(itemId: number, token: string): string {

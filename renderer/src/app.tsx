@@ -109,7 +109,8 @@ function Shell({
 }) {
   const facets = useFacets();
   const exporter = useExport();
-  const [view, setView] = useState<View>(() => (settings.tokens.length === 0 && status.counts.total === 0 ? 'setup' : 'log'));
+  // Nothing set up yet: no saved token, none given for this run (`serve --token`), no deletion.
+  const [view, setView] = useState<View>(() => (settings.tokens.length === 0 && status.tokensForRun === 0 && status.counts.total === 0 ? 'setup' : 'log'));
   const [filter, setFilter] = useState<DeletionFilter>({});
   const [focusRequest, setFocusRequest] = useState(0);
   const total = useRef<number | null>(null);
@@ -159,7 +160,7 @@ function Shell({
             initialHeight={initialTableHeight}
           />
         )}
-        {view === 'setup' && <SetupGuide status={status} settings={settings} onSettings={onSettings} onDone={() => show('log')} />}
+        {view === 'setup' && <SetupGuide status={status} settings={settings} onSettings={onSettings} quarantine={quarantine} onDone={() => show('log')} />}
         {view === 'quarantine' && <QuarantineView entries={quarantine} />}
         {view === 'settings' && <SettingsView settings={settings} status={status} onSettings={onSettings} />}
       </main>

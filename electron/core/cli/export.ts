@@ -18,7 +18,8 @@ const USAGE = `Usage: npm run export -- --out FILE [options]
   --to ISO            received before
   --event NAME        e.g. ONCRMDEALDELETE
   --entity-type N     e.g. 2 for deals, 1220 for a smart process
-  --portal DOMAIN     e.g. example.bitrix24.com`;
+  --portal DOMAIN     e.g. example.bitrix24.com
+  --include-tests     also the deletions "Send a test event" made (left out otherwise)`;
 
 function time(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -40,6 +41,7 @@ export function parseExportArgs(argv: string[]): { dataDir: string; out: string;
       event: { type: 'string' },
       'entity-type': { type: 'string' },
       portal: { type: 'string' },
+      'include-tests': { type: 'boolean' },
     },
   });
   if (!values.out) throw new Error('--out FILE is required');
@@ -51,6 +53,7 @@ export function parseExportArgs(argv: string[]): { dataDir: string; out: string;
     portal: values.portal,
     from: time(values.from, '--from'),
     to: time(values.to, '--to'),
+    includeTests: values['include-tests'] || undefined,
   });
   if (!parsed.success) throw new Error(`bad filter: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`);
   const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as DeletionFilter;

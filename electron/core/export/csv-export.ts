@@ -9,7 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import type { DeletionFilter, DeletionRecord } from '../contract.js';
+import { isTestDeletion, type DeletionFilter, type DeletionRecord } from '../contract.js';
 import { entityTypeLabel } from '../events/bitrix-events.js';
 
 export const CSV_HEADER = [
@@ -23,6 +23,8 @@ export const CSV_HEADER = [
   'Member id',
   'Made by a user',
   'User id',
+  // "yes" for a deletion made by "Send a test event" (exported only when the filter includes tests).
+  'Test event',
 ] as const;
 
 /** Spreadsheets run cells starting with these as formulas (CSV injection). */
@@ -186,6 +188,8 @@ export function csvChunk(records: readonly DeletionRecord[]): Buffer {
     w.bytes(r.byUser ? YES : NO);
     w.byte(COMMA);
     if (r.userId !== null) w.number(r.userId);
+    w.byte(COMMA);
+    if (isTestDeletion(r)) w.bytes(YES);
     w.byte(0x0d);
     w.byte(0x0a);
   }

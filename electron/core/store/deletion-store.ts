@@ -20,7 +20,7 @@ import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { DurableJsonFile, TEMP_SUFFIX, writeFileDurably } from './durable-json-file.js';
 import { Journal, readJournal } from './journal.js';
-import { addToInfo, countFromInfo, emptyInfo, facetsOf, infoOf, isEmptyFilter, matches, type SegmentInfo } from './segment-info.js';
+import { addToInfo, countFromInfo, emptyInfo, facetsOf, infoOf, isEmptyFilter, matches, type SegmentInfo, type StoreFilter } from './segment-info.js';
 import { LruCache } from './lru-cache.js';
 import { IdIndex, packIds } from './id-index.js';
 import { decodeSegment, encodeSegment, type SegmentFile } from './segment-codec.js';
@@ -445,7 +445,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     }
   }
 
-  private async countIn(segment: { info: SegmentInfo; load: () => Promise<DeletionRecord[]> }, filter: DeletionFilter, key: string): Promise<number> {
+  private async countIn(segment: { info: SegmentInfo; load: () => Promise<DeletionRecord[]> }, filter: StoreFilter, key: string): Promise<number> {
     const quick = countFromInfo(segment.info, filter);
     if (quick !== null) return quick;
     const cacheKey = `${segment.info.n}:${segment.info.count}:${key}`;
@@ -457,8 +457,8 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     return count;
   }
 
-  /** Counts deletions matching a filter. */
-  async count(filter: DeletionFilter): Promise<number> {
+  /** Counts deletions matching a filter (test deletions only when it asks for them). */
+  async count(filter: StoreFilter): Promise<number> {
     if (isEmptyFilter(filter)) return this.total;
     const key = JSON.stringify(filter);
     let total = 0;

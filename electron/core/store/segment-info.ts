@@ -2,7 +2,10 @@
  * What the store knows about a segment without reading it: counts, ranges and per-(event, type,
  * portal) tallies. Kept in the manifest so start-up and most counts never parse history.
  */
-import type { DeletionFilter, DeletionRecord } from '../contract.js';
+import { SELF_TEST_PORTAL, type DeletionFilter, type DeletionRecord } from '../contract.js';
+
+/** A filter as the store takes it: the UI's, plus what only the core asks (deletions after a sequence number). */
+export type StoreFilter = DeletionFilter & { afterSeq?: number };
 
 export interface SegmentInfo {
   /** Segment number; file `seg-<n>.json`. */
@@ -56,9 +59,11 @@ export function infoOf(n: number, records: readonly DeletionRecord[]): SegmentIn
   return info;
 }
 
-/** True when a record passes every part of the filter. */
-export function matches(r: DeletionRecord, f: DeletionFilter): boolean {
+/** True when a record passes every part of the filter. Test deletions pass only when asked for. */
+export function matches(r: DeletionRecord, f: StoreFilter): boolean {
   return (
+    (f.includeTests === true || r.portal !== SELF_TEST_PORTAL) &&
+    (f.afterSeq === undefined || r.seq > f.afterSeq) &&
     (f.event === undefined || r.event === f.event) &&
     (f.entityTypeId === undefined || r.entityTypeId === f.entityTypeId) &&
     (f.portal === undefined || r.portal === f.portal) &&
@@ -68,24 +73,29 @@ export function matches(r: DeletionRecord, f: DeletionFilter): boolean {
   );
 }
 
-export function isEmptyFilter(f: DeletionFilter): boolean {
-  return Object.values(f).every((v) => v === undefined);
+/** True when the filter lets every record through (test deletions included). */
+export function isEmptyFilter(f: StoreFilter): boolean {
+  return f.includeTests === true && Object.entries(f).every(([k, v]) => k === 'includeTests' || v === undefined);
 }
 
 /**
  * Counts matches from the tallies alone, or returns null when the records must be read (an item id
  * filter, or a date range that cuts through the segment).
  */
-export function countFromInfo(info: SegmentInfo, f: DeletionFilter): number | null {
+export function countFromInfo(info: SegmentInfo, f: StoreFilter): number | null {
   if (info.count === 0) return 0;
   if (f.from !== undefined && info.maxReceivedAt < f.from) return 0;
   if (f.to !== undefined && info.minReceivedAt >= f.to) return 0;
+  if (f.afterSeq !== undefined && info.maxSeq <= f.afterSeq) return 0;
   const cutByRange = (f.from !== undefined && info.minReceivedAt < f.from) || (f.to !== undefined && info.maxReceivedAt >= f.to);
-  if (cutByRange || f.itemId !== undefined) return null;
-  if (f.event === undefined && f.entityTypeId === undefined && f.portal === undefined) return info.count;
+  const cutBySeq = f.afterSeq !== undefined && info.minSeq <= f.afterSeq;
+  if (cutByRange || cutBySeq || f.itemId !== undefined) return null;
+  const withTests = f.includeTests === true;
+  if (withTests && f.event === undefined && f.entityTypeId === undefined && f.portal === undefined) return info.count;
   let total = 0;
   for (const key in info.combos) {
     const [event, type, portal] = key.split(SEP);
+    if (!withTests && portal === SELF_TEST_PORTAL) continue;
     if (f.event !== undefined && event !== f.event) continue;
     if (f.entityTypeId !== undefined && Number(type) !== f.entityTypeId) continue;
     if (f.portal !== undefined && portal !== f.portal) continue;
@@ -102,6 +112,8 @@ export function facetsOf(infos: readonly SegmentInfo[]): { portals: string[]; ev
   for (const info of infos) {
     for (const key in info.combos) {
       const [event, type, portal] = key.split(SEP);
+      // Test deletions are not offered as choices: they show only when asked for (includeTests).
+      if (portal === SELF_TEST_PORTAL) continue;
       events.add(event!);
       types.add(Number(type));
       portals.add(portal!);

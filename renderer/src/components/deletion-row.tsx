@@ -1,6 +1,6 @@
 /** One row of the live table (or its placeholder while its page loads). */
 import { memo } from 'react';
-import type { DeletionRecord } from '../../../electron/core/contract';
+import { isTestDeletion, type DeletionRecord } from '../../../electron/core/contract';
 import type { I18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/en';
 
@@ -68,7 +68,7 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
         {String(record.itemId)}
       </div>
       <div role="cell" className="cell col-portal" title={record.portal}>
-        {record.portal}
+        {isTestDeletion(record) ? <span className="badge badge-test">{i18n.t('table.testEvent')}</span> : record.portal}
       </div>
       <div role="cell" className="cell col-member mono" title={record.memberId ?? undefined}>
         {record.memberId ?? none}

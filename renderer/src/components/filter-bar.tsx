@@ -186,6 +186,17 @@ export function FilterBar({ filter, onChange, facets, focusRequest }: FilterBarP
           </span>
         )}
       </div>
+      <div className="field field-compact field-check">
+        <input
+          id={`${id}-tests`}
+          type="checkbox"
+          checked={filter.includeTests === true}
+          onChange={(e) => onChange({ ...filter, includeTests: e.target.checked || undefined })}
+        />
+        <label htmlFor={`${id}-tests`} title={t('filter.testsHint')}>
+          {t('filter.tests')}
+        </label>
+      </div>
       <button
         type="button"
         className="btn btn-ghost filter-clear"

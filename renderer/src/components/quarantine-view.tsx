@@ -8,7 +8,8 @@ import { errorMessage } from '../api/call-error';
 import { useMonitor } from '../api/monitor-context';
 import { useI18n } from '../i18n/i18n-context';
 
-function TrustForm({ entry, onDone, onCancel }: { entry: QuarantineEntry; onDone: (result: TrustResult) => void; onCancel: () => void }) {
+/** Label, then trust: the form behind "Trust this token" (also in the setup guide). */
+export function TrustForm({ entry, onDone, onCancel }: { entry: QuarantineEntry; onDone: (result: TrustResult) => void; onCancel: () => void }) {
   const api = useMonitor();
   const { t } = useI18n();
   const id = useId();

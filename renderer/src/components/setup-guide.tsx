@@ -2,10 +2,11 @@
  * First-run guide: create the outgoing webhook in Bitrix24, paste the public URL, tick the deletion
  * events, add the application token it shows, and send a test event.
  */
-import type { AppStatus, Settings } from '../../../electron/core/contract';
+import type { AppStatus, QuarantineEntry, Settings } from '../../../electron/core/contract';
 import { useNow } from '../hooks/use-now';
 import { useI18n } from '../i18n/i18n-context';
 import { CopyButton } from './copy-button';
+import { FirstArrival } from './first-arrival';
 import { TestEvent } from './test-event';
 import { TokenForm } from './token-form';
 import { tunnelText } from './tunnel-text';
@@ -37,11 +38,14 @@ export function SetupGuide({
   status,
   settings,
   onSettings,
+  quarantine,
   onDone,
 }: {
   status: AppStatus;
   settings: Settings;
   onSettings: (settings: Settings) => void;
+  /** Refused requests: one that arrives while the guide is open is shown in it. */
+  quarantine: readonly QuarantineEntry[];
   onDone: () => void;
 }) {
   const { t } = useI18n();
@@ -49,6 +53,9 @@ export function SetupGuide({
     <div className="page setup">
       <h2 tabIndex={-1}>{t('setup.title')}</h2>
       <p className="lead">{t('setup.intro')}</p>
+      <div aria-live="polite">
+        <FirstArrival quarantine={quarantine} onOpenLog={onDone} />
+      </div>
       <ol className="steps">
         <li>
           {t('setup.step.open')} <strong className="ui-path">{t('setup.step.openPath')}</strong>.

@@ -31,7 +31,11 @@ export function TestEvent() {
         {busy ? t('setup.test.sending') : t('setup.test.button')}
       </button>
       <div aria-live="polite" className="test-result">
-        {result && result.record && <p className="ok-text">{t('setup.test.ok', vars)}</p>}
+        {result && result.record && (
+          <p className="ok-text">
+            {t('setup.test.ok', vars)} {t('setup.test.isTest')}
+          </p>
+        )}
         {result && !result.record && (
           <p className="error-text" role="alert">
             {t('setup.test.notStored', vars)}

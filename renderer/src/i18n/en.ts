@@ -97,6 +97,7 @@ export const en = {
   'table.jumpToNewest': { one: '{count} new — jump to newest', other: '{count} new — jump to newest' },
   'table.count': { one: '{count} deletion', other: '{count} deletions' },
   'table.timeTitle': '{local} (UTC {utc})',
+  'table.testEvent': 'test event',
 
   'entity.1': 'Lead',
   'entity.2': 'Deal',
@@ -121,6 +122,8 @@ export const en = {
   'filter.itemIdInvalid': 'Digits only',
   'filter.rangeInvalid': '“To” is before “From”',
   'filter.shortcut': 'Ctrl+F',
+  'filter.tests': 'Show test events',
+  'filter.testsHint': 'Deletions made by “Send a test event”. They count nowhere and are exported only while shown.',
 
   'export.button': 'Export CSV',
   'export.hint': 'Exports exactly the deletions shown ({shortcut})',
@@ -162,6 +165,13 @@ export const en = {
   'setup.test.failed': 'The test failed: {error}',
   'setup.test.row': 'The stored test deletion',
   'setup.goToLog': 'Open the deletion log',
+  'setup.test.isTest': 'It is marked as a test event and left out of counts and exports.',
+  'setup.first.waiting': 'Waiting for the first deletion from your portal: delete a test item in Bitrix24 and it shows here.',
+  'setup.first.title': 'It works: the first deletion from your portal arrived',
+  'setup.first.caption': 'The first deletion received',
+  'setup.refused.title': 'A request arrived, but its application token is not one this monitor accepts',
+  'setup.refused.body': '{event} from {portal}, token {fingerprint}. If this is your portal’s webhook, trust its token: the deletion moves into the log.',
+  'setup.refused.noToken': 'It carried no application token, so there is nothing to trust: check the webhook in Bitrix24.',
 
   'token.token': 'Application token',
   'token.tokenHint': 'Shown in Bitrix24 after saving the webhook. It is kept only as a hash; this app shows a short fingerprint, never the token.',

@@ -95,6 +95,7 @@ export const ru: Dictionary = {
   },
   'table.count': { one: '{count} удаление', few: '{count} удаления', many: '{count} удалений', other: '{count} удаления' },
   'table.timeTitle': '{local} (UTC {utc})',
+  'table.testEvent': 'тестовое',
 
   'entity.1': 'Лид',
   'entity.2': 'Сделка',
@@ -119,6 +120,8 @@ export const ru: Dictionary = {
   'filter.itemIdInvalid': 'Только цифры',
   'filter.rangeInvalid': 'Дата «По» раньше даты «С»',
   'filter.shortcut': 'Ctrl+F',
+  'filter.tests': 'Показывать тестовые',
+  'filter.testsHint': 'Удаления, отправленные кнопкой «Отправить тестовое событие». Они не входят в счётчики и попадают в экспорт, только пока показаны.',
 
   'export.button': 'Экспорт в CSV',
   'export.hint': 'Выгружает ровно те удаления, что показаны ({shortcut})',
@@ -176,6 +179,13 @@ export const ru: Dictionary = {
   'setup.test.failed': 'Проверка не удалась: {error}',
   'setup.test.row': 'Сохранённое тестовое удаление',
   'setup.goToLog': 'Открыть журнал удалений',
+  'setup.test.isTest': 'Оно помечено как тестовое и не входит в счётчики и экспорт.',
+  'setup.first.waiting': 'Ожидание первого удаления с вашего портала: удалите пробный элемент в Битрикс24, и он появится здесь.',
+  'setup.first.title': 'Работает: пришло первое удаление с вашего портала',
+  'setup.first.caption': 'Первое полученное удаление',
+  'setup.refused.title': 'Пришёл запрос, но его токен приложения монитору неизвестен',
+  'setup.refused.body': '{event} с портала {portal}, токен {fingerprint}. Если это вебхук вашего портала, доверьтесь его токену: удаление перейдёт в журнал.',
+  'setup.refused.noToken': 'В запросе нет токена приложения, доверять нечему: проверьте вебхук в Битрикс24.',
 
   'token.token': 'Токен приложения',
   'token.tokenHint':

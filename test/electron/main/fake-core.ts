@@ -12,6 +12,7 @@ export function status(overrides: Partial<AppStatus> = {}): AppStatus {
     dataDir: '/data',
     version: 'test',
     tunnelPaused: false,
+    tokensForRun: 0,
     ...overrides,
   };
 }

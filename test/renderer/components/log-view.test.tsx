@@ -3,7 +3,8 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { DeletionFilter, DeletionQuery } from '../../../electron/core/contract';
 import type { HttpExtras } from '../../../renderer/src/api/http-client';
-import { BASE_TIME, FakeMonitor } from '../helpers/fake-monitor';
+import { BASE_TIME, FakeMonitor, makeRecord } from '../helpers/fake-monitor';
+import { SELF_TEST_PORTAL } from '../../../electron/core/contract';
 import { flush, renderApp } from '../helpers/render';
 
 function lastQuery(api: FakeMonitor): DeletionQuery {
@@ -23,6 +24,27 @@ function localDay(ms: number): string {
 }
 
 describe('filters', () => {
+  it('leaves test deletions out until "Show test events" is ticked, and then marks them', async () => {
+    const user = userEvent.setup();
+    const api = new FakeMonitor({ records: [makeRecord(1, { itemId: 111 }), makeRecord(2, { portal: SELF_TEST_PORTAL, itemId: 424242 })] });
+    await renderApp(api);
+    const table = screen.getByRole('table');
+    expect(table.textContent).toContain('111');
+    expect(table.textContent).not.toContain('424242');
+    expect(screen.getByText('1 deletion')).toBeTruthy();
+
+    await user.click(screen.getByLabelText('Show test events'));
+    await flush();
+    expect(lastQuery(api)).toEqual({ filter: { includeTests: true }, offset: 0, limit: 200 });
+    expect(screen.getByText('2 deletions')).toBeTruthy();
+    const testRow = [...table.querySelectorAll('[role="row"]')].find((row) => row.textContent?.includes('424242'))!;
+    expect(within(testRow as HTMLElement).getByText('test event').className).toContain('badge-test');
+    // A pushed test deletion joins the view only while tests are shown.
+    await user.click(screen.getByLabelText('Show test events'));
+    await flush();
+    expect(table.textContent).not.toContain('424242');
+  });
+
   it('pickers are fed by listFacets, and each filter reloads the table with it', async () => {
     const user = userEvent.setup();
     const api = new FakeMonitor({ synthetic: 60 });

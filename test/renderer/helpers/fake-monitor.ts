@@ -25,6 +25,7 @@ import type {
   TrustResult,
   TunnelState,
 } from '../../../electron/core/contract';
+import { SELF_TEST_PORTAL } from '../../../electron/core/contract';
 
 export const BASE_TIME = Date.UTC(2025, 10, 26, 9, 0, 0);
 
@@ -61,6 +62,7 @@ export function makeRecord(seq: number, overrides: Partial<DeletionRecord> = {})
 
 export function matches(r: DeletionRecord, f: DeletionFilter): boolean {
   return (
+    (f.includeTests === true || r.portal !== SELF_TEST_PORTAL) &&
     (f.event === undefined || r.event === f.event.toUpperCase()) &&
     (f.entityTypeId === undefined || r.entityTypeId === f.entityTypeId) &&
     (f.portal === undefined || r.portal === f.portal.toLowerCase()) &&
@@ -92,6 +94,7 @@ export function defaultStatus(): AppStatus {
     dataDir: '/home/user/.config/bitrix24-deletion-monitor',
     version: '0.1.0',
     tunnelPaused: false,
+    tokensForRun: 0,
   };
 }
 
@@ -210,7 +213,9 @@ export class FakeMonitor implements MonitorApi {
       this.extra.push(record);
       added.push(record);
     }
-    this.status = { ...this.status, counts: { ...this.status.counts, total: this.total, today: this.status.counts.today + count } };
+    // Like the core: test deletions count nowhere.
+    const real = added.filter((r) => r.portal !== SELF_TEST_PORTAL).length;
+    this.status = { ...this.status, counts: { ...this.status.counts, total: this.total - this.extra.filter((r) => r.portal === SELF_TEST_PORTAL).length, today: this.status.counts.today + real } };
     return added;
   }
 
@@ -266,7 +271,7 @@ export class FakeMonitor implements MonitorApi {
   async queryDeletions(query: DeletionQuery): Promise<DeletionPage> {
     await this.enter('queryDeletions', [query]);
     const limit = Math.min(1000, query.limit);
-    if (isEmpty(query.filter)) {
+    if (isEmpty(query.filter) && !this.extra.some((r) => r.portal === SELF_TEST_PORTAL)) {
       const rows: DeletionRecord[] = [];
       for (let i = query.offset; i < this.total && rows.length < limit; i++) {
         rows.push(i < this.extra.length ? this.extra[this.extra.length - 1 - i]! : makeRecord(this.synthetic - (i - this.extra.length)));
@@ -352,7 +357,7 @@ export class FakeMonitor implements MonitorApi {
 
   async sendTestEvent(): Promise<TestEventResult> {
     await this.enter('sendTestEvent', []);
-    const [record] = this.addDeletions(1, () => ({ portal: 'self-test.invalid', event: 'ONCRMDEALDELETE', entityTypeId: 2, itemId: 424242 }));
+    const [record] = this.addDeletions(1, () => ({ portal: SELF_TEST_PORTAL, event: 'ONCRMDEALDELETE', entityTypeId: 2, itemId: 424242 }));
     return { via: this.status.tunnel.status === 'online' ? 'tunnel' : 'local', status: 200, record: record!, elapsedMs: 87 };
   }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { DeletionRecord } from '../../../../electron/core/contract.js';
+import { SELF_TEST_PORTAL, type DeletionRecord } from '../../../../electron/core/contract.js';
 import { CSV_HEADER, csvCell, csvChunk, exportCsv, neutralizeCell } from '../../../../electron/core/export/csv-export.js';
 import { entityTypeLabel } from '../../../../electron/core/events/bitrix-events.js';
 import { DeletionStore } from '../../../../electron/core/store/deletion-store.js';
@@ -26,6 +26,7 @@ function plainLine(r: DeletionRecord): string {
     neutralizeCell(r.memberId ?? ''),
     r.byUser ? 'yes' : 'no',
     r.userId === null ? '' : String(r.userId),
+    r.portal === SELF_TEST_PORTAL ? 'yes' : '',
   ];
   return cells.map(csvCell).join(',') + '\r\n';
 }
@@ -47,10 +48,10 @@ describe('CSV export', () => {
     const received = rows.map((r) => r[0]);
     expect([...received].sort()).toEqual(received);
     const byItem = Object.fromEntries(rows.map((r) => [r[5], r.slice(1)]));
-    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '']);
-    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '']);
-    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '']);
-    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1']);
+    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '']);
+    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '']);
+    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '']);
+    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1', '']);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('\r\n'); // RFC 4180 line ends
     expect(text).not.toContain(SEED_TOKEN);
@@ -81,7 +82,7 @@ describe('CSV export', () => {
   });
 
   it('writes the same bytes as a plain cell-by-cell formatting, for any record', () => {
-    const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('=1', '-2', '+x', '@y', '\tz', 'a,"b"\r\nc', 'компания', ''));
+    const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 6 }), fc.constantFrom('=1', '-2', '+x', '@y', '\tz', 'a,"b"\r\nc', 'компания', '', SELF_TEST_PORTAL));
     const number = fc.oneof(fc.nat(), fc.integer(), fc.constantFrom(0, 9, 10, 99, 100, Number.MAX_SAFE_INTEGER, -1, 1.5, 1e21));
     const time = fc.oneof(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.constantFrom(0, 999, 1000, 86_399_999, 86_400_000, 1_723_538_149_000, 253_402_300_799_999));
     const record: fc.Arbitrary<DeletionRecord> = fc.record({
