@@ -55,7 +55,8 @@ describe('live log (dashboard in Chromium)', () => {
 
   it('shows a posted deletion as a row within 1 s', async () => {
     const { page, monitor, open } = suite;
-    // An empty log without tokens in the settings opens on the setup guide.
+    // An empty log and no saved token, but serve was given --token: set up, so it opens on the log.
+    expect(await page.locator('main.app-main').getAttribute('data-view')).toBe('log');
     await showView(page, 'Deletions');
     await page.getByText('No deletions recorded yet').waitFor();
 

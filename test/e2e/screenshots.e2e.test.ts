@@ -3,16 +3,20 @@
  * deletions (several portals and entity types, form and JSON bodies), a few refused requests and two
  * trusted tokens. Before every shot the page is checked for secrets: application tokens, OAuth
  * tokens and the dashboard key must never be on screen.
+ *
+ * Fixed data and a fixed clock, so a screenshot changes only when the UI does: the data folder is
+ * seeded through the monitor's own pipeline with fixed receive times (helpers/demo-log.ts), serve
+ * listens on a fixed port (shown in the status bar), and the page's clock is frozen.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_SECRETS, SEED_TOKEN, fixture } from '../helpers/fixtures.js';
-import { postEvent } from '../helpers/http-client.js';
 import { launchChromium } from './helpers/browser.js';
-import { assertNoSecrets, openDashboard, showView, visibleItemIds, type DomGlobals, type OpenPage } from './helpers/dashboard-page.js';
+import { assertNoSecrets, openDashboard, showView, visibleItemIds, type DomGlobals, type OpenPage, type PageOptions } from './helpers/dashboard-page.js';
+import { seedDemoLog, type DemoEvent } from './helpers/demo-log.js';
 import { E2E_OAUTH_TOKENS, deletionForm, deletionJson, type DeletionSpec } from './helpers/events.js';
 import { startMonitor, type Monitor } from './helpers/monitor.js';
 
@@ -24,6 +28,12 @@ const DATA_DIR = path.join(os.tmpdir(), 'bitrix24-deletion-monitor-demo');
 const NORD_TOKEN = 'e2e0nord0token0000000000000000ab';
 const STRANGER_TOKEN = 'e2e0stranger0token00000000000cd';
 const SECRETS = [...SEED_SECRETS, ...E2E_OAUTH_TOKENS, NORD_TOKEN, STRANGER_TOKEN];
+/** The event listener's port in the pictures: below Linux's ephemeral range, where port 0 picks from. */
+const DEMO_PORT = 24311;
+/** The page's frozen clock: the evening of the demo day. */
+const DEMO_NOW = Date.UTC(2025, 10, 26, 17, 30, 0);
+/** The demo deletions are received 1.2 s after the portal queued them, the refused requests later that day. */
+const RECEIVE_DELAY_MS = 1200;
 
 const PORTALS = {
   acme: { portal: 'acme.bitrix24.com', memberId: 'c0ffee00c0ffee00c0ffee00c0ffee00', token: SEED_TOKEN },
@@ -123,30 +133,36 @@ describe('screenshots (docs/screenshots)', () => {
     saved.push(path.relative(process.cwd(), file));
   }
 
+  const pageOptions = (more: PageOptions = {}): PageOptions => ({ viewport: { width: 1280, height: 800 }, fixedTime: DEMO_NOW, ...more });
+
   beforeAll(async () => {
     mkdirSync(OUT_DIR, { recursive: true });
-    [browser, monitor] = await Promise.all([launchChromium(), startMonitor({ dataDir: DATA_DIR, tokens: [SEED_TOKEN, NORD_TOKEN] })]);
-    // Two trusted tokens in the settings (by fingerprint and label; the tokens themselves are never shown).
-    await monitor.call('addToken', { token: SEED_TOKEN, portal: 'acme.bitrix24.com', label: 'ACME — outgoing webhook' });
-    await monitor.call('addToken', { token: NORD_TOKEN, portal: 'nord-logistik.bitrix24.de', label: 'Nord Logistik' });
-    // The same tunnel settings every run (the first run picks a random subdomain). serve runs with
-    // --no-tunnel, which wins over the saved setting, so nothing connects anywhere.
-    await monitor.call('updateSettings', { tunnel: { enabled: false, subdomain: 'acme-deletions' } });
-    for (const spec of demoDeletions()) {
-      await monitor.post(spec.json ? deletionJson(spec) : deletionForm(spec), spec.json ? 'application/json' : undefined);
-    }
+    rmSync(DATA_DIR, { recursive: true, force: true });
+    const deletions: DemoEvent[] = demoDeletions().map((spec) => ({
+      body: spec.json ? deletionJson(spec) : deletionForm(spec),
+      format: spec.json ? 'json' : 'form',
+      receivedAt: spec.ts * 1000 + RECEIVE_DELAY_MS,
+      expect: 200,
+    }));
     // Refused requests for the quarantine: the outgoing webhook's token, a stranger's, and one without any.
-    for (const body of [
+    const refused: DemoEvent[] = [
       fixture('outgoing-webhook-deal-delete.form'),
       deletionForm({ portal: 'unknown-portal.bitrix24.ru', memberId: 'deadbeefdeadbeefdeadbeefdeadbeef', token: STRANGER_TOKEN, entityTypeId: 3, itemId: 5521, ts: 1_764_170_000 }),
-      deletionForm({ portal: 'unknown-portal.bitrix24.ru', memberId: 'deadbeefdeadbeefdeadbeefdeadbeef', token: '', entityTypeId: 1, itemId: 90210, ts: 1_764_170_500 }).replace(
-        /&auth%5Bapplication_token%5D=$/,
-        '',
-      ),
-    ]) {
-      expect((await postEvent(monitor.eventsPort, body)).status).toBe(401);
-    }
-    open = await openDashboard(browser, monitor, { viewport: { width: 1280, height: 800 } });
+      deletionForm({ portal: 'unknown-portal.bitrix24.ru', memberId: 'deadbeefdeadbeefdeadbeefdeadbeef', token: '', entityTypeId: 1, itemId: 90210, ts: 1_764_170_500 }).replace(/&auth%5Bapplication_token%5D=$/, ''),
+    ].map((body, i) => ({ body, format: 'form', receivedAt: Date.UTC(2025, 10, 26, 16, 5 + 7 * i, 12), expect: 401 }));
+    await seedDemoLog(DATA_DIR, {
+      // Two trusted tokens in the settings (by fingerprint and label; the tokens themselves are never shown).
+      tokens: [
+        { token: SEED_TOKEN, portal: 'acme.bitrix24.com', label: 'ACME — outgoing webhook', addedAt: Date.UTC(2025, 10, 3, 9, 12, 0) },
+        { token: NORD_TOKEN, portal: 'nord-logistik.bitrix24.de', label: 'Nord Logistik', addedAt: Date.UTC(2025, 10, 17, 14, 40, 0) },
+      ],
+      // serve runs with --no-tunnel, which wins over the saved setting, so nothing connects anywhere.
+      subdomain: 'acme-deletions',
+      events: [...deletions, ...refused],
+      runTokens: [SEED_TOKEN, NORD_TOKEN],
+    });
+    [browser, monitor] = await Promise.all([launchChromium(), startMonitor({ dataDir: DATA_DIR, seeded: true, tokens: [SEED_TOKEN, NORD_TOKEN], port: DEMO_PORT })]);
+    open = await openDashboard(browser, monitor, pageOptions());
     page = open.page;
   });
 
@@ -220,7 +236,7 @@ describe('screenshots (docs/screenshots)', () => {
     expect(open.errors).toEqual([]);
     // A Russian user's browser: Russian date pickers, Moscow time.
     await open.context.close();
-    open = await openDashboard(browser, monitor, { viewport: { width: 1280, height: 800 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' });
+    open = await openDashboard(browser, monitor, pageOptions({ locale: 'ru-RU', timezoneId: 'Europe/Moscow' }));
     page = open.page;
     await page.locator('.table-body .row[data-id]').first().waitFor();
     await shot('main-log-ru');
@@ -229,9 +245,7 @@ describe('screenshots (docs/screenshots)', () => {
     await showView(page, 'Настройки');
     await shot('settings-ru');
     await page.locator('.app-header .setup-button').click();
-    await page.getByRole('button', { name: 'Отправить тестовое событие' }).click();
-    await page.locator('.test-row').waitFor();
-    await page.locator('.app-main').evaluate((main: { scrollTop: number; scrollHeight: number }) => void (main.scrollTop = main.scrollHeight));
+    await page.locator('.first-waiting').waitFor();
     await shot('setup-guide-ru');
     await page.setViewportSize({ width: 1024, height: 700 });
     await showView(page, 'Карантин');
@@ -239,6 +253,26 @@ describe('screenshots (docs/screenshots)', () => {
     await assertNothingCutOff(page);
     await showView(page, 'Удаления');
     await shot('main-log-ru-1024');
+    expect(open.errors).toEqual([]);
+  });
+
+  it('setup guide answers the first deletion (the last shots: the deletion arrives now, at a real time)', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await monitor.call('updateSettings', { language: 'en' });
+    await page.locator('.app-header .setup-button').click();
+    await page.getByRole('heading', { name: 'Connect your Bitrix24 portal' }).waitFor();
+    expect(await page.locator('.first-waiting').textContent()).toContain('Waiting for the first deletion');
+    // A deal deleted on the portal now, as the admin testing the webhook would.
+    await monitor.post(deletionForm({ ...PORTALS.acme, entityTypeId: 2, itemId: 4520, userId: 1, ts: Math.floor(DEMO_NOW / 1000) }));
+    const card = page.getByRole('region', { name: 'It works: the first deletion from your portal arrived' });
+    await card.waitFor();
+    expect(await card.locator('td').allTextContents()).toEqual(['ONCRMDEALDELETE', 'Deal', '4520', 'acme.bitrix24.com']);
+    await shot('setup-guide-first-deletion');
+    await monitor.call('updateSettings', { language: 'ru' });
+    await page.getByRole('region', { name: 'Работает: пришло первое удаление с вашего портала' }).waitFor();
+    await shot('setup-guide-first-deletion-ru');
+    await page.getByRole('button', { name: 'Открыть журнал удалений' }).first().click();
+    expect(await page.locator('main.app-main').getAttribute('data-view')).toBe('log');
     expect(open.errors).toEqual([]);
   });
 });

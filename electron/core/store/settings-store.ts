@@ -118,10 +118,10 @@ export class SettingsStore {
     return this.view;
   }
 
-  /** Adds (or relabels) an accepted token hash. */
-  async addTokenHash(hash: string, portal: string | null, label: string): Promise<Settings> {
+  /** Adds (or relabels) an accepted token hash; `addedAt` is now unless given (fixed demo data). */
+  async addTokenHash(hash: string, portal: string | null, label: string, addedAt: number = Date.now()): Promise<Settings> {
     const tokens = this.db.data.tokens.filter((t) => !(t.hash === hash && t.portal === portal));
-    tokens.push({ hash, portal, label, addedAt: Date.now() });
+    tokens.push({ hash, portal, label, addedAt });
     this.db.data = { ...this.db.data, tokens };
     await this.db.write();
     return this.view;

@@ -12,7 +12,7 @@ import { TrustForm } from './quarantine-view';
 
 export function FirstArrival({ quarantine, onOpenLog }: { quarantine: readonly QuarantineEntry[]; onOpenLog: () => void }) {
   const api = useMonitor();
-  const { t, dateTime, entityType } = useI18n();
+  const { t, entityType } = useI18n();
   const [first, setFirst] = useState<DeletionRecord | null>(null);
   const [trusting, setTrusting] = useState(false);
   const [trusted, setTrusted] = useState<TrustResult | null>(null);
@@ -39,7 +39,6 @@ export function FirstArrival({ quarantine, onOpenLog }: { quarantine: readonly Q
           <caption className="visually-hidden">{t('setup.first.caption')}</caption>
           <thead>
             <tr>
-              <th scope="col">{t('table.col.receivedAt')}</th>
               <th scope="col">{t('table.col.event')}</th>
               <th scope="col">{t('table.col.entityType')}</th>
               <th scope="col">{t('table.col.itemId')}</th>
@@ -48,7 +47,6 @@ export function FirstArrival({ quarantine, onOpenLog }: { quarantine: readonly Q
           </thead>
           <tbody>
             <tr>
-              <td className="mono nowrap">{dateTime(first.receivedAt)}</td>
               <td className="mono">{first.event}</td>
               <td>{entityType(first.entityTypeId)}</td>
               <td className="mono">{String(first.itemId)}</td>

@@ -27,6 +27,8 @@ export interface PageOptions {
   /** Time zone of the page (dates in the table are local). Default UTC. */
   timezoneId?: string;
   locale?: string;
+  /** Freeze the page's clock (Date.now, new Date) at this time; timers still run. */
+  fixedTime?: number;
 }
 
 export interface OpenPage {
@@ -58,6 +60,7 @@ export async function openDashboard(browser: Browser, monitor: Monitor, options:
     // Chromium asks for /favicon.ico on its own; the dashboard has none.
     if (response.status() >= 400 && pathname !== '/favicon.ico') errors.push(`HTTP ${response.status()}: ${response.request().method()} ${pathname}`);
   });
+  if (options.fixedTime !== undefined) await page.clock.setFixedTime(options.fixedTime);
   await page.goto(monitor.dashboardUrl);
   try {
     await page.locator('.app').waitFor({ state: 'visible', timeout: 15_000 });

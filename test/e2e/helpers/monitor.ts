@@ -29,14 +29,18 @@ export interface Monitor {
 export interface MonitorOptions {
   /** Use this folder (it is emptied first and removed on stop) instead of a fresh temp one. */
   dataDir?: string;
+  /** The folder already holds what the test wants (seeded): keep it instead of emptying it. */
+  seeded?: boolean;
   /** Accepted application tokens (default: the seed fixtures' token). */
   tokens?: string[];
+  /** Event listener port (default: any free port). */
+  port?: number;
 }
 
 export async function startMonitor(options: MonitorOptions = {}): Promise<Monitor> {
   let dataDir: string;
   if (options.dataDir) {
-    rmSync(options.dataDir, { recursive: true, force: true });
+    if (!options.seeded) rmSync(options.dataDir, { recursive: true, force: true });
     dataDir = options.dataDir;
   } else {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'b24dm-e2e-'));
@@ -46,7 +50,7 @@ export async function startMonitor(options: MonitorOptions = {}): Promise<Monito
     '--data-dir',
     dataDir,
     '--port',
-    '0',
+    String(options.port ?? 0),
     '--no-tunnel',
     '--dashboard-port',
     '0',
