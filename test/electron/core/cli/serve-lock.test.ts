@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED_TOKEN, fixture } from '../../../helpers/fixtures.js';
 import { spawnNode } from '../../../helpers/node-process.js';
-import { SERVE_BIN, startServe } from '../../../helpers/serve-process.js';
+import { EXPORT_BIN, SERVE_BIN, startServe } from '../../../helpers/serve-process.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 
 const SERVE_ARGS = ['--port', '0', '--no-tunnel', '--no-dashboard'];
@@ -139,6 +139,12 @@ describe.runIf(process.platform === 'linux')('the data folder lock', () => {
       expect(second.stderr()).toContain(`) is using ${dataDir}\n`);
       expect(second.stdout()).not.toContain('events:');
       expect(await post(`http://127.0.0.1:${first.eventsPort}/`)).toBe(200);
+      // The export takes no lock: it reads beside the running monitor.
+      const out = path.join(tempDir(), 'beside.csv');
+      const exported = spawnNode([EXPORT_BIN, '--data-dir', dataDir, '--out', out], {}, { label: 'export' });
+      expect(await exported.exited).toEqual({ code: 0, signal: null });
+      expect(exported.stdout()).toBe(`exported 1 deletion(s) to ${out}\n`);
+      expect(readFileSync(out, 'utf8')).toContain(',23,some-domain.bitrix24.com,');
     } finally {
       await first.stop();
     }
