@@ -35,6 +35,10 @@ export interface DeletionRecord {
   userId: number | null;
   /** Short fingerprint of the application token that vouched for the event (never the token). */
   tokenFp: string;
+  /** Application mode: the acting user's name, joined when read (kept beside the log, never in it). */
+  userName?: string;
+  /** Application mode: the portal's name of the CRM type (`crm.enum.ownertype`), joined when read. */
+  entityTypeName?: string;
 }
 
 /** Filters shared by the live view, queries and CSV export. All optional; combined with AND. */

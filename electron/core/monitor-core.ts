@@ -32,6 +32,20 @@ import { sampleDeletionBody, SELF_TEST_PORTAL } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { lockDataDir } from './util/data-dir-lock.js';
+import { PortalApps, type PortalAppsOptions } from './portal-app/portal-apps.js';
+import type { KeyProvider } from './portal-app/secret-box.js';
+
+/** Application mode (a portal connected as a Bitrix24 local application). */
+export interface AppModeOptions {
+  /** Seals the client secret and tokens at rest (serve: a key file outside the data folder). */
+  keys: KeyProvider;
+  /** Tests only: a portal and OAuth server on http://127.0.0.1:PORT. */
+  allowLoopback?: boolean;
+  /** Register this portal's app and wait for its ONAPPINSTALL (`serve --app`). */
+  expect?: { domain: string; clientId: string; clientSecret: string };
+  drainIntervalMs?: number;
+  rest?: PortalAppsOptions['rest'];
+}
 
 export interface MonitorCoreOptions {
   dataDir: string;
@@ -48,6 +62,8 @@ export interface MonitorCoreOptions {
   version?: string;
   /** Tunnel timings and probe, for tests. */
   tunnelTuning?: TunnelTuning;
+  /** Application mode; absent: outgoing webhooks only. */
+  apps?: AppModeOptions;
 }
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -63,6 +79,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   private pipeline!: EventPipeline;
   private tunnel!: TunnelLink;
   private readonly registry = new TokenRegistry();
+  private apps: PortalApps | null = null;
   /** One-time token for "send a test event", accepted only from the self-test portal. */
   private readonly selfTestToken = randomBytes(16).toString('hex');
   private today = { dayStart: 0, count: 0 };
@@ -108,6 +125,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   private async init(): Promise<void> {
+    if (this.options.apps) await this.openApps(this.options.apps);
     this.refreshTokens();
     this.pipeline = new EventPipeline({
       store: this.store,
@@ -115,12 +133,14 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       quarantine: this.quarantine,
       log: this.log,
       onQuarantined: () => this.emit('quarantineChanged', this.quarantine.entries),
+      ...(this.apps && { appEvents: this.apps }),
     });
     this.store.on('added', (records) => {
       const dayStart = startOfLocalDay(Date.now());
       if (dayStart !== this.today.dayStart) void this.recountToday();
       else for (const r of records) if (r.receivedAt >= dayStart) this.today.count++;
-      this.emit('deletionsAdded', records);
+      this.apps?.noteRecords(records);
+      this.emit('deletionsAdded', this.apps ? records.map((r) => this.apps!.join(r)) : records);
       this.scheduleStatus();
     });
     this.store.on('health', () => this.scheduleStatus());
@@ -140,6 +160,29 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       onState: (state) => this.onTunnelState(state),
     });
     this.applyTunnelSettings();
+    this.apps?.start();
+  }
+
+  private async openApps(app: AppModeOptions): Promise<void> {
+    this.apps = await PortalApps.open({
+      dataDir: this.options.dataDir,
+      keys: app.keys,
+      allowLoopback: app.allowLoopback ?? false,
+      fsync: this.options.fsync ?? true,
+      log: this.log,
+      drainIntervalMs: app.drainIntervalMs,
+      rest: app.rest,
+      quarantine: (hash, event, portal) => {
+        this.quarantine.add(hash, event, portal, null, Date.now());
+        this.emit('quarantineChanged', this.quarantine.entries);
+      },
+      store: (record) => this.pipeline.store(record),
+      onChange: () => {
+        this.refreshTokens();
+        this.scheduleStatus();
+      },
+    });
+    if (app.expect) await this.apps.expectInstall(app.expect.domain, app.expect.clientId, app.expect.clientSecret);
   }
 
   private newListener(port: number): EventListener {
@@ -155,6 +198,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       deletions: this.store.total,
       tunnel: this.tunnel?.state.status ?? 'off',
       version: this.options.version ?? 'dev',
+      ...(this.apps && { apps: this.apps.health() }),
     };
   }
 
@@ -175,6 +219,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     await this.tunnel?.stop();
     await this.listener?.stop();
+    await this.apps?.stop();
     await this.store.close();
     const writes = this.store.writeStats;
     if (writes.writes > 0) this.log.info(describeWriteStats(writes, this.options.fsync ?? true));
@@ -189,7 +234,9 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   async queryDeletions(query: DeletionQuery): Promise<DeletionPage> {
-    return this.store.query(query);
+    const page = await this.store.query(query);
+    // Names live beside the log and are joined here, where rows are read.
+    return this.apps ? { ...page, rows: page.rows.map((r) => this.apps!.join(r)) } : page;
   }
 
   async listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }> {
@@ -368,6 +415,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     const tokens: AcceptedToken[] = this.settings.tokens.map((t) => ({ hash: t.hash, portal: t.portal }));
     for (const token of this.options.tokens ?? []) tokens.push({ hash: hashToken(token), portal: null });
     tokens.push({ hash: hashToken(this.selfTestToken), portal: SELF_TEST_PORTAL });
+    if (this.apps) tokens.push(...this.apps.acceptedTokens());
     this.registry.replace(tokens);
   }
 
@@ -409,6 +457,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   private onTunnelState(state: TunnelState): void {
+    if (state.status === 'online') this.apps?.setHandlerUrl(state.url);
     this.log.info(`tunnel: ${state.status}${state.status === 'online' ? ` ${state.url}${state.urlChanged ? ' (URL changed: update the webhook in Bitrix24)' : ''}` : ''}${state.status === 'reconnecting' ? ` (attempt ${state.attempt}: ${state.reason})` : ''}`);
     this.emit('statusChanged', this.status());
   }
