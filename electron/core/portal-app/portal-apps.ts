@@ -261,7 +261,10 @@ export class PortalApps implements AppEventHandler {
     const keeper = new TokenKeeper({
       pair: secrets.pair,
       oauth: new OAuthClient({ oauthBase: entry.oauthBase, clientId: entry.clientId, clientSecret: secrets.clientSecret, timeoutMs: this.options.rest?.timeoutMs }),
-      persist: (answer) => this.registry.savePair(domain, answer),
+      persist: async (answer) => {
+        await this.registry.savePair(domain, answer);
+        this.log.info(`application mode: ${domain}: access token renewed (the new pair is stored)`);
+      },
       onReconnectNeeded: (reason) => void this.reconnectNeeded(domain, reason),
     });
     const rest = new RestClient({ restBase: restBaseOf(domain), keeper, ...this.options.rest });
