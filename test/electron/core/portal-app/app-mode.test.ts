@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCore } from '../../../helpers/core-harness.js';
-import { FakeBitrix24Portal } from '../../../helpers/fake-bitrix24-portal.js';
+import { FakeBitrix24Portal, type FakePortalOptions } from '../../../helpers/fake-bitrix24-portal.js';
 import { LocaltunnelTestServer } from '../../../helpers/localtunnel-server.js';
 import { httpBuildQuery } from '../../../helpers/php-form.js';
 import { postEvent } from '../../../helpers/http-client.js';
@@ -50,8 +50,8 @@ async function recorder(): Promise<{ url: string; hits: string[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
-async function world() {
-  const portal = await FakeBitrix24Portal.start({ limits: { burst: 50, perSecond: 2 } });
+async function world(options: FakePortalOptions = {}) {
+  const portal = await FakeBitrix24Portal.start({ limits: { burst: 50, perSecond: 2 }, ...options });
   cleanups.push(() => portal.close());
   const tunnels = await LocaltunnelTestServer.start();
   cleanups.push(() => tunnels.close());
@@ -185,5 +185,34 @@ describe('application mode in the core', () => {
     const { port: plainPort } = await startCore({ apps: { keys: KEY, allowLoopback: true } });
     expect((await postEvent(plainPort, httpBuildQuery(w.portal.installBody()))).status).toBe(401);
     expect(evil.hits).toEqual([]);
+  });
+
+  it('keeps going on the offline queue alone when the portal refuses the handler host, drains without rest_offline_extended, and says reconnect-needed on invalid_grant', async () => {
+    // An older portal that accepts handlers only on another host, on a plan without reserved reads.
+    const w = await world({ handlerHostOnly: 'somewhere.else.example', offlineExtended: false });
+    const { core } = await startApp(w, true);
+    await until('tunnel', () => core.tunnelState.status === 'online');
+    // The install reaches us through the tunnel even though the portal later refuses binding that host.
+    expect((await w.portal.install(w.tunnels.url('b24dm-appmode'))).status).toBe(200);
+    await until('handler refused', async () => ((await health(core))['apps'] as { handlerRefused: boolean }[])[0]?.handlerRefused);
+    expect(w.portal.bindings.map((b) => b.eventType)).toEqual(Array(7).fill('offline'));
+
+    await w.portal.deleteItem({ event: 'ONCRMQUOTEDELETE', id: 77, userId: 7 });
+    expect(w.portal.offlineQueue).toHaveLength(1);
+    // No ONOFFLINEEVENT binding (it is online): the periodic drain would take it; a restart drains at once.
+    await core.stop();
+    const again = await startApp(w);
+    await until('drained on read', () => w.portal.offlineQueue.length === 0);
+    expect(w.portal.calls('event.offline.get').every((r) => String(r.params['clear']) === '1')).toBe(true);
+    await until('row', async () => (await again.core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.some((r) => r.itemId === 77 && r.entityTypeId === 7));
+
+    // The refresh token dies (180 days unused): reconnect-needed, and no second refresh attempt.
+    w.portal.expireAccessTokens();
+    w.portal.revokeRefreshTokens();
+    await w.portal.deleteItem({ event: 'ONCRMQUOTEDELETE', id: 78, userId: 1 });
+    await again.core.stop();
+    const third = await startApp(w);
+    await until('reconnect-needed', async () => ((await health(third.core))['apps'] as { status: string }[])[0]?.status === 'reconnect-needed');
+    expect(w.portal.calls('oauth/token').filter((r) => r.params['grant_type'] === 'refresh_token').map((r) => r.status)).toEqual([400]);
   });
 });
