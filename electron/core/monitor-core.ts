@@ -12,6 +12,7 @@ import type {
   DeletionFilter,
   DeletionPage,
   DeletionQuery,
+  PortalAppState,
   QuarantineEntry,
   Settings,
   SettingsPatch,
@@ -370,6 +371,21 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     this.scheduleStatus();
   }
 
+  async listPortalApps(): Promise<PortalAppState[]> {
+    return this.apps?.portals ?? [];
+  }
+
+  async connectPortalApp(args: { domain: string; clientId: string; clientSecret: string }): Promise<PortalAppState> {
+    if (!this.apps) throw new CallError('APP_MODE_OFF', 'application mode is not available here (no key to seal secrets with)');
+    try {
+      const state = await this.apps.expectInstall(args.domain, args.clientId, args.clientSecret);
+      this.emit('statusChanged', this.status());
+      return state;
+    } catch (error) {
+      throw new CallError('BAD_ARGUMENTS', describeError(error));
+    }
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   private status(): AppStatus {
@@ -389,6 +405,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       store: this.store.health,
       dataDir: this.options.dataDir,
       version: this.options.version ?? 'dev',
+      ...(this.apps && { apps: this.apps.portals }),
     };
   }
 

@@ -10,9 +10,10 @@ import { z } from 'zod';
 import { DurableJsonFile } from '../store/durable-json-file.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import type { SecretBox } from './secret-box.js';
+import type { PortalAppState } from '../contract.js';
 import type { OAuthAnswer, TokenPair } from './oauth-client.js';
 
-export type PortalAppStatus = 'install-expected' | 'connected' | 'reconnect-needed' | 'disconnected';
+export type PortalAppStatus = PortalAppState['status'];
 
 const sealed = z.string().regex(/^v1\.[A-Za-z0-9_-]+$/);
 
@@ -42,16 +43,7 @@ const fileSchema = z.object({ format: z.literal(1), portals: z.array(entrySchema
 type RegistryFile = z.infer<typeof fileSchema>;
 
 /** A portal as the UI and `/health` see it: no secret, no token, no hash. */
-export interface PortalAppView {
-  domain: string;
-  clientId: string;
-  status: PortalAppStatus;
-  statusReason: string | null;
-  connectedAt: number | null;
-  handlerUrl: string | null;
-  handlerRefused: boolean;
-  lastDrain: { at: number; rows: number } | null;
-}
+export type PortalAppView = PortalAppState;
 
 export function describePortal(entry: PortalEntry): PortalAppView {
   const { domain, clientId, status, statusReason, connectedAt, handlerUrl, handlerRefused, lastDrain } = entry;

@@ -216,3 +216,19 @@ describe('application mode in the core', () => {
     expect(w.portal.calls('oauth/token').filter((r) => r.params['grant_type'] === 'refresh_token').map((r) => r.status)).toEqual([400]);
   });
 });
+
+describe('application mode through the contract', () => {
+  it('connectPortalApp registers a portal without returning or storing its secret in the clear; listPortalApps and getStatus show its state', async () => {
+    const dataDir = tempDir();
+    const { core } = await startCore({ dataDir, apps: { keys: KEY, allowLoopback: false } });
+    const state = await core.connectPortalApp({ domain: 'HTTPS://Acme.Bitrix24.com/', clientId: 'local.abc.123', clientSecret: 'the-client-secret-42' });
+    expect(state).toEqual({ domain: 'acme.bitrix24.com', clientId: 'local.abc.123', status: 'install-expected', statusReason: null, connectedAt: null, handlerUrl: null, handlerRefused: false, lastDrain: null });
+    expect(await core.listPortalApps()).toEqual([state]);
+    expect((await core.getStatus()).apps).toEqual([state]);
+    expect(readFileSync(path.join(dataDir, 'portals.json'), 'utf8')).not.toContain('the-client-secret-42');
+    await expect(core.connectPortalApp({ domain: '127.0.0.1:8080', clientId: 'local.abc.123', clientSecret: 's' })).rejects.toMatchObject({ code: 'BAD_ARGUMENTS' });
+    const { core: plain } = await startCore();
+    await expect(plain.connectPortalApp({ domain: 'acme.bitrix24.com', clientId: 'local.abc.123', clientSecret: 's' })).rejects.toMatchObject({ code: 'APP_MODE_OFF' });
+    expect(await plain.listPortalApps()).toEqual([]);
+  });
+});
