@@ -59,6 +59,16 @@ export const callArgSchemas = {
   clearQuarantine: none,
   sendTestEvent: none,
   exportCsv: z.tuple([z.object({ filter: filterSchema, path: z.string().min(1).max(4096) }).strict()]),
+  listPortalApps: none,
+  connectPortalApp: z.tuple([
+    z
+      .object({
+        domain: z.string().trim().min(1).max(260),
+        clientId: z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, 'must be the client_id Bitrix24 shows (local.…)'),
+        clientSecret: z.string().trim().regex(/^[\x21-\x7e]{1,200}$/, 'must be the client_secret Bitrix24 shows'),
+      })
+      .strict(),
+  ]),
   setTunnelPaused: z.tuple([z.object({ paused: z.boolean() }).strict()]),
   markSeen: none,
 } satisfies Record<CallName, z.ZodType>;

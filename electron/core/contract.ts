@@ -47,6 +47,10 @@ export interface DeletionRecord {
   userId: number | null;
   /** Short fingerprint of the application token that vouched for the event (never the token). */
   tokenFp: string;
+  /** Application mode: the acting user's name, joined when read (kept beside the log, never in it). */
+  userName?: string;
+  /** Application mode: the portal's name of the CRM type (`crm.enum.ownertype`), joined when read. */
+  entityTypeName?: string;
 }
 
 /** Filters shared by the live view, queries and CSV export. All optional; combined with AND. */
@@ -92,6 +96,27 @@ export interface StoreHealth {
   quarantinedFiles: string[];
 }
 
+/** A portal connected as a Bitrix24 application, as the UI sees it: never a secret, token or hash. */
+export interface PortalAppState {
+  /** Portal domain, e.g. `example.bitrix24.com`. */
+  domain: string;
+  /** The local application's client_id (`local.…`). */
+  clientId: string;
+  /**
+   * install-expected: waiting for ONAPPINSTALL (the admin clicks Save in Bitrix24); connected; reconnect-needed:
+   * the refresh token is dead (180 days unused, app deleted); disconnected: uninstalled in Bitrix24.
+   */
+  status: 'install-expected' | 'connected' | 'reconnect-needed' | 'disconnected';
+  statusReason: string | null;
+  connectedAt: number | null;
+  /** The URL the portal's handlers point at. */
+  handlerUrl: string | null;
+  /** The portal refused a handler on the current URL: deletions arrive through the offline queue only. */
+  handlerRefused: boolean;
+  /** When the offline queue was last drained and how many rows it gave. */
+  lastDrain: { at: number; rows: number } | null;
+}
+
 export interface AppStatus {
   /** Local event listener URL, e.g. `http://127.0.0.1:43111/`. */
   eventsUrl: string | null;
@@ -109,6 +134,8 @@ export interface AppStatus {
   tunnelPaused: boolean;
   /** Application tokens accepted for this run only (`serve --token`): set up without saved tokens. */
   tokensForRun: number;
+  /** Portals connected as applications (present when application mode is available). */
+  apps?: PortalAppState[];
 }
 
 /** An accepted application token, as the UI sees it: never the token itself. */
@@ -200,6 +227,13 @@ export interface CoreCalls {
   setTunnelPaused(args: { paused: boolean }): Promise<AppStatus>;
   /** Mark everything up to now as seen (tray counter). */
   markSeen(): Promise<void>;
+  /** Portals connected as Bitrix24 applications (application mode), with their state. */
+  listPortalApps(): Promise<PortalAppState[]>;
+  /**
+   * Registers a local application's credentials for a portal and waits for its ONAPPINSTALL (posted when
+   * the admin clicks Save in Bitrix24). The secret is sealed at rest and never returned.
+   */
+  connectPortalApp(args: { domain: string; clientId: string; clientSecret: string }): Promise<PortalAppState>;
 }
 
 /** Changes the core pushes to every open view. */
@@ -239,6 +273,8 @@ export const CALL_NAMES = [
   'exportCsv',
   'setTunnelPaused',
   'markSeen',
+  'listPortalApps',
+  'connectPortalApp',
 ] as const satisfies readonly CallName[];
 
 export const PUSH_NAMES = [

@@ -12,6 +12,7 @@ import type {
   DeletionFilter,
   DeletionPage,
   DeletionQuery,
+  PortalAppState,
   QuarantineEntry,
   Settings,
   SettingsPatch,
@@ -33,6 +34,20 @@ import { sampleDeletionBody } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { lockDataDir } from './util/data-dir-lock.js';
+import { PortalApps, type PortalAppsOptions } from './portal-app/portal-apps.js';
+import type { KeyProvider } from './portal-app/secret-box.js';
+
+/** Application mode (a portal connected as a Bitrix24 local application). */
+export interface AppModeOptions {
+  /** Seals the client secret and tokens at rest (serve: a key file outside the data folder). */
+  keys: KeyProvider;
+  /** Tests only: a portal and OAuth server on http://127.0.0.1:PORT. */
+  allowLoopback?: boolean;
+  /** Register this portal's app and wait for its ONAPPINSTALL (`serve --app`). */
+  expect?: { domain: string; clientId: string; clientSecret: string };
+  drainIntervalMs?: number;
+  rest?: PortalAppsOptions['rest'];
+}
 
 export interface MonitorCoreOptions {
   dataDir: string;
@@ -51,6 +66,8 @@ export interface MonitorCoreOptions {
   tunnelTuning?: TunnelTuning;
   /** What a second monitor refused on this folder is told we are (`serve`, `desktop`). */
   instanceKind?: string;
+  /** Application mode; absent: outgoing webhooks only. */
+  apps?: AppModeOptions;
 }
 
 const RETENTION_INTERVAL_MS = 60 * 60 * 1000;
@@ -66,6 +83,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   private pipeline!: EventPipeline;
   private tunnel!: TunnelLink;
   private readonly registry = new TokenRegistry();
+  private apps: PortalApps | null = null;
   /** One-time token for "send a test event", accepted only from the self-test portal. */
   private readonly selfTestToken = randomBytes(16).toString('hex');
   private today = { dayStart: 0, count: 0 };
@@ -114,6 +132,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   private async init(): Promise<void> {
+    if (this.options.apps) await this.openApps(this.options.apps);
     this.refreshTokens();
     this.pipeline = new EventPipeline({
       store: this.store,
@@ -121,6 +140,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       quarantine: this.quarantine,
       log: this.log,
       onQuarantined: () => this.emit('quarantineChanged', this.quarantine.entries),
+      ...(this.apps && { appEvents: this.apps }),
     });
     this.store.on('added', (records) => {
       const dayStart = startOfLocalDay(Date.now());
@@ -134,7 +154,8 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
         if (!newDay && r.receivedAt >= dayStart) this.today.count++;
       }
       if (newDay) void this.recountToday();
-      this.emit('deletionsAdded', records);
+      this.apps?.noteRecords(records);
+      this.emit('deletionsAdded', this.apps ? records.map((r) => this.apps!.join(r)) : records);
       this.scheduleStatus();
     });
     this.store.on('health', () => this.scheduleStatus());
@@ -151,9 +172,32 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       localPort: port,
       log: this.log,
       ...(this.options.tunnelTuning && { tuning: this.options.tunnelTuning }),
-      onState: () => this.onTunnelState(),
+      onState: (state) => this.onTunnelState(state),
     });
     this.applyTunnelSettings();
+    this.apps?.start();
+  }
+
+  private async openApps(app: AppModeOptions): Promise<void> {
+    this.apps = await PortalApps.open({
+      dataDir: this.options.dataDir,
+      keys: app.keys,
+      allowLoopback: app.allowLoopback ?? false,
+      fsync: this.options.fsync ?? true,
+      log: this.log,
+      drainIntervalMs: app.drainIntervalMs,
+      rest: app.rest,
+      quarantine: (hash, event, portal) => {
+        this.quarantine.add(hash, event, portal, null, Date.now());
+        this.emit('quarantineChanged', this.quarantine.entries);
+      },
+      store: (record) => this.pipeline.store(record),
+      onChange: () => {
+        this.refreshTokens();
+        this.scheduleStatus();
+      },
+    });
+    if (app.expect) await this.apps.expectInstall(app.expect.domain, app.expect.clientId, app.expect.clientSecret);
   }
 
   private newListener(port: number): EventListener {
@@ -169,6 +213,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       deletions: this.realTotal(),
       tunnel: this.tunnel?.state.status ?? 'off',
       version: this.options.version ?? 'dev',
+      ...(this.apps && { apps: this.apps.health() }),
     };
   }
 
@@ -189,6 +234,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     await this.tunnel?.stop();
     await this.listener?.stop();
+    await this.apps?.stop();
     await this.store.close();
     const writes = this.store.writeStats;
     if (writes.writes > 0) this.log.info(describeWriteStats(writes, this.options.fsync ?? true));
@@ -203,7 +249,9 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   }
 
   async queryDeletions(query: DeletionQuery): Promise<DeletionPage> {
-    return this.store.query(query);
+    const page = await this.store.query(query);
+    // Names live beside the log and are joined here, where rows are read.
+    return this.apps ? { ...page, rows: page.rows.map((r) => this.apps!.join(r)) } : page;
   }
 
   async listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }> {
@@ -338,6 +386,21 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     this.scheduleStatus();
   }
 
+  async listPortalApps(): Promise<PortalAppState[]> {
+    return this.apps?.portals ?? [];
+  }
+
+  async connectPortalApp(args: { domain: string; clientId: string; clientSecret: string }): Promise<PortalAppState> {
+    if (!this.apps) throw new CallError('APP_MODE_OFF', 'application mode is not available here (no key to seal secrets with)');
+    try {
+      const state = await this.apps.expectInstall(args.domain, args.clientId, args.clientSecret);
+      this.emit('statusChanged', this.status());
+      return state;
+    } catch (error) {
+      throw new CallError('BAD_ARGUMENTS', describeError(error));
+    }
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   private status(): AppStatus {
@@ -357,6 +420,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       dataDir: this.options.dataDir,
       version: this.options.version ?? 'dev',
       tokensForRun: this.options.tokens?.length ?? 0,
+      ...(this.apps && { apps: this.apps.portals }),
     };
   }
 
@@ -395,6 +459,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     const tokens: AcceptedToken[] = this.settings.tokens.map((t) => ({ hash: t.hash, portal: t.portal }));
     for (const token of this.options.tokens ?? []) tokens.push({ hash: hashToken(token), portal: null });
     tokens.push({ hash: hashToken(this.selfTestToken), portal: SELF_TEST_PORTAL });
+    if (this.apps) tokens.push(...this.apps.acceptedTokens());
     this.registry.replace(tokens);
   }
 
@@ -435,7 +500,8 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     });
   }
 
-  private onTunnelState(): void {
+  private onTunnelState(state: TunnelState): void {
+    if (state.status === 'online') this.apps?.setHandlerUrl(state.url);
     // (The tunnel logs each of its state changes itself, once.)
     this.emit('statusChanged', this.status());
   }

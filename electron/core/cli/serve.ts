@@ -10,6 +10,7 @@ import { logDirOf } from '../paths.js';
 import { SERVE_USAGE, parseServeArgs, type ServeArgs } from './serve-args.js';
 import { startDashboard, type Dashboard } from '../dashboard/dashboard-server.js';
 import { APP_VERSION } from '../version.js';
+import { appModeOf } from './serve-app-mode.js';
 
 async function main(): Promise<void> {
   let args: ServeArgs | 'help';
@@ -27,7 +28,10 @@ async function main(): Promise<void> {
   const log = createFileLogger(logDirOf(args.dataDir), { stderr: true });
   let core: MonitorCore;
   try {
+    const apps = appModeOf(args, process.env);
+    if (apps) process.stdout.write(`keyfile: ${apps.keys.describe}\n`);
     core = await MonitorCore.start({
+      ...(apps && { apps }),
       dataDir: args.dataDir,
       port: args.port,
       tokens: args.tokens,

@@ -50,7 +50,7 @@ const deletionSchema = z.object({
   auth: z.object({
     domain: z
       .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
-      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/, 'must be a domain name')
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?$/, 'must be a domain name')
       .transform((v) => v.toLowerCase()),
     member_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters or digits').optional(),
     client_endpoint: z.string().max(300, 'is too long').regex(/^https?:\/\/[^\s"<>]+$/, 'must be an http(s) URL').optional(),
@@ -92,7 +92,8 @@ export interface Envelope {
 const HANDLER_ID = /^[0-9]{1,15}$/;
 const POSITIVE_INT = /^[1-9][0-9]{0,15}$/;
 const UNIX_SECONDS = /^[0-9]{1,12}$/;
-const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
+// An optional `:port`: a test portal on 127.0.0.1 (`serve --allow-loopback-portal`) names itself `127.0.0.1:PORT`.
+const DOMAIN = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?$/;
 const MEMBER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ENDPOINT = /^https?:\/\/[^\s"<>]+$/;
 

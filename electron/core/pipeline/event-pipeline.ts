@@ -26,6 +26,15 @@ export interface PipelineCounters {
   malformed: number;
 }
 
+/**
+ * Events handled beside the log (application mode: install, uninstall, offline-queue signal). It answers
+ * at once: any REST work it starts runs after the answer. The pipeline knows nothing more of it.
+ */
+export interface AppEventHandler {
+  handles(upperEvent: string): boolean;
+  handle(upperEvent: string, body: ParsedObject): PipelineAnswer;
+}
+
 export interface PipelineDeps {
   store: DeletionStore;
   tokens: TokenRegistry;
@@ -34,6 +43,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** Called after a refused request entered the quarantine. */
   onQuarantined?: () => void;
+  /** Application-mode events, checked by their handler (their tokens are not in `tokens` yet at install). */
+  appEvents?: AppEventHandler;
 }
 
 const bad = (error: string): PipelineAnswer => ({ status: 400, body: { error } });
@@ -77,6 +88,9 @@ export class EventPipeline {
       this.log.error(`unexpected parse failure: ${describeError(error)}`);
       return bad('unreadable body');
     }
+
+    const appEvents = this.deps.appEvents;
+    if (appEvents?.handles(envelope.event)) return appEvents.handle(envelope.event, body);
 
     const portal = claimedPortal(body);
     const verdict = this.deps.tokens.verify(envelope.applicationToken, portal);

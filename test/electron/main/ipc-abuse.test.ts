@@ -43,6 +43,15 @@ const BAD: Record<CallName, unknown[][]> = {
   clearQuarantine: [[true], [{ all: true }], [HUGE]],
   sendTestEvent: [[{ url: 'https://evil.example' }], ['https://evil.example'], [HUGE]],
   markSeen: [[999_999], [{ seq: 1 }], [HUGE]],
+  listPortalApps: [[1], [{ secrets: true }], [HUGE]],
+  connectPortalApp: [
+    [],
+    [{ domain: 'a.bitrix24.com', clientId: 'local.x' }],
+    [{ domain: 'a.bitrix24.com', clientId: 'local.x', clientSecret: 'has space' }],
+    [{ domain: 'a.bitrix24.com', clientId: 'local.x', clientSecret: 's'.repeat(201) }],
+    [{ domain: 'a.bitrix24.com', clientId: 'local.x', clientSecret: 's', extra: 1 }],
+    [HUGE],
+  ],
   queryDeletions: [
     [],
     [null],

@@ -16,6 +16,7 @@ import type {
   DeletionQuery,
   DeletionRecord,
   MonitorApi,
+  PortalAppState,
   PushName,
   QuarantineEntry,
   Settings,
@@ -383,5 +384,19 @@ export class FakeMonitor implements MonitorApi {
   async markSeen(): Promise<void> {
     await this.enter('markSeen', []);
     this.status = { ...this.status, counts: { ...this.status.counts, unseen: 0 } };
+  }
+
+  portalApps: PortalAppState[] = [];
+
+  async listPortalApps(): Promise<PortalAppState[]> {
+    await this.enter('listPortalApps', []);
+    return structuredClone(this.portalApps);
+  }
+
+  async connectPortalApp(args: { domain: string; clientId: string; clientSecret: string }): Promise<PortalAppState> {
+    await this.enter('connectPortalApp', [{ ...args, clientSecret: '(hidden)' }]);
+    const state: PortalAppState = { domain: args.domain, clientId: args.clientId, status: 'install-expected', statusReason: null, connectedAt: null, handlerUrl: null, handlerRefused: false, lastDrain: null };
+    this.portalApps = [...this.portalApps.filter((p) => p.domain !== args.domain), state];
+    return structuredClone(state);
   }
 }

@@ -233,6 +233,7 @@ describe('dashboard abuse', () => {
       markSeen: [],
       sendTestEvent: [],
       exportCsv: [{ filter: {}, path: path.join(tempDir(), 'pwned.csv') }],
+      connectPortalApp: [{ domain: 'victim.bitrix24.com', clientId: 'local.attacker.1', clientSecret: 'attacker-secret' }],
     };
     const shapes: [string, (args: unknown[]) => { type: string; body: string }][] = [
       ['text/plain JSON', (args) => ({ type: 'text/plain', body: JSON.stringify({ args }) })],
@@ -272,6 +273,7 @@ describe('dashboard abuse', () => {
     expect(after.quarantine).toEqual(before.quarantine);
     expect(after.status.counts).toEqual(before.status.counts);
     expect(after.status.tunnelPaused).toBe(false);
+    expect(after.status.apps).toEqual(before.status.apps);
     expect(core.store.total).toBe(1);
     console.log(`dashboard abuse: ${attempts} cross-site POSTs against ${Object.keys(attacks).length} calls refused, state unchanged`);
   });

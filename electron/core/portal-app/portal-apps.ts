@@ -1,0 +1,353 @@
+/**
+ * Application mode, wired: the portal registry, one token keeper and REST client per connected portal,
+ * install / uninstall / offline-signal events, bindings that follow the public URL, the offline-queue
+ * drain and the name directories. MonitorCore holds one of these; the pipeline sees it only as an
+ * `AppEventHandler` (answers at once, never waiting for REST), and the store not at all.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { ParsedObject } from '../events/parse-body.js';
+import type { UnsequencedRecord } from '../events/deletion-record.js';
+import type { AppEventHandler, PipelineAnswer } from '../pipeline/event-pipeline.js';
+import { fingerprintOfHash, hashToken, type AcceptedToken } from '../tokens/token-registry.js';
+import { describeError, silentLogger, type Logger } from '../util/logger.js';
+import { syncBindings } from './bindings.js';
+import { normalizePortalDomain, restBaseOf } from './endpoints.js';
+import { checkInstall, proveTokens, type InstallClaim } from './install.js';
+import { NameDirectory, type JoinedNames } from './name-directory.js';
+import { OAuthClient, ReconnectNeededError, TokenKeeper } from './oauth-client.js';
+import { drainOffline } from './offline-drain.js';
+import { PortalRegistry, describePortal, type PortalAppView, type PortalEntry } from './portal-registry.js';
+import { RestClient, type RestClientOptions } from './rest-client.js';
+import { SecretBox, type KeyProvider } from './secret-box.js';
+
+export const APP_EVENTS: ReadonlySet<string> = new Set(['ONAPPINSTALL', 'ONAPPUNINSTALL', 'ONOFFLINEEVENT']);
+
+export interface PortalAppsOptions {
+  dataDir: string;
+  keys: KeyProvider;
+  /** Tests and local development: a portal and OAuth server on http://127.0.0.1:PORT. */
+  allowLoopback?: boolean;
+  fsync?: boolean;
+  log?: Logger;
+  /** Keeps a refused request (forged install, wrong token) like the pipeline does. */
+  quarantine(tokenHash: string | null, event: string, portal: string | null): void;
+  /** Stores a record through the pipeline's path (de-duplication included). */
+  store(record: UnsequencedRecord): Promise<PipelineAnswer>;
+  /** Accepted tokens or portal states changed. */
+  onChange(): void;
+  /** Offline-queue drain period (default 60 s). */
+  drainIntervalMs?: number;
+  rest?: Pick<RestClientOptions, 'perSecond' | 'concurrency' | 'timeoutMs' | 'retries' | 'minBackoffMs'>;
+}
+
+interface Live {
+  domain: string;
+  rest: RestClient;
+  keeper: TokenKeeper;
+  /** Work for this portal runs one job at a time. */
+  chain: Promise<void>;
+  drainQueued: boolean;
+  syncQueued: boolean;
+  reserve: boolean | null;
+}
+
+const ACK: PipelineAnswer = { status: 200, body: { ok: true, stored: false } };
+const MAX_PROOFS_PER_PORTAL = 4;
+
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}
+
+function authOf(body: ParsedObject): ParsedObject {
+  const auth = body['auth'];
+  return auth && typeof auth === 'object' ? auth : (Object.create(null) as ParsedObject);
+}
+
+export class PortalApps implements AppEventHandler {
+  private readonly live = new Map<string, Live>();
+  private readonly proofs = new Map<string, number>();
+  private readonly pendingUsers = new Map<string, Set<number>>();
+  private handlerUrl: string | null = null;
+  private drainTimer: NodeJS.Timeout | null = null;
+  private namesTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly log: Logger;
+
+  private constructor(
+    private readonly options: PortalAppsOptions,
+    private readonly registry: PortalRegistry,
+    private readonly names: NameDirectory,
+  ) {
+    this.log = options.log ?? silentLogger;
+  }
+
+  static async open(options: PortalAppsOptions): Promise<PortalApps> {
+    const box = await SecretBox.from(options.keys);
+    const registry = await PortalRegistry.open(options.dataDir, box, { fsync: options.fsync, log: options.log });
+    const names = await NameDirectory.open(options.dataDir, { fsync: options.fsync, log: options.log });
+    return new PortalApps(options, registry, names);
+  }
+
+  /** Registers a portal's app credentials and waits for its ONAPPINSTALL (a connected portal stays connected). */
+  async expectInstall(domainInput: string, clientId: string, clientSecret: string): Promise<PortalAppView> {
+    const domain = normalizePortalDomain(domainInput, this.options.allowLoopback ?? false);
+    if (!domain) throw new Error(`"${domainInput}" is not a portal domain like example.bitrix24.com`);
+    if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) throw new Error('the client_id must be 1-200 printable characters');
+    if (!/^[\x21-\x7e]{1,200}$/.test(clientSecret)) throw new Error('the client_secret must be 1-200 printable characters');
+    const entry = await this.registry.expectInstall(domain, clientId, clientSecret);
+    if (entry.status === 'install-expected') this.log.info(`application mode: waiting for ONAPPINSTALL from ${domain} (app ${clientId})`);
+    this.options.onChange();
+    return describePortal(entry);
+  }
+
+  /** Starts work for connected portals: bindings, a first drain, and the periodic drain. */
+  start(): void {
+    for (const entry of this.registry.entries) if (entry.status === 'connected') this.activate(entry);
+    const period = this.options.drainIntervalMs ?? 60_000;
+    this.drainTimer = setInterval(() => {
+      for (const live of this.live.values()) this.scheduleDrain(live);
+    }, period);
+    this.drainTimer.unref();
+  }
+
+  /** Stops timers and drops queued REST calls; work in flight is given a moment to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    if (this.namesTimer) clearTimeout(this.namesTimer);
+    for (const live of this.live.values()) live.rest.clear();
+    const chains = [...this.live.values()].map((l) => l.chain);
+    await Promise.race([Promise.all(chains), new Promise((r) => setTimeout(r, 3_000).unref())]);
+  }
+
+  get portals(): PortalAppView[] {
+    return this.registry.entries.map(describePortal);
+  }
+
+  /** Application tokens of connected portals, as hashes bound to their portal. */
+  acceptedTokens(): AcceptedToken[] {
+    return this.registry.entries.flatMap((e) => (e.status !== 'disconnected' && e.appTokenHash ? [{ hash: e.appTokenHash, portal: e.domain }] : []));
+  }
+
+  /** What `/health` shows: states and drain times, no secrets. */
+  health(): Record<string, unknown>[] {
+    return this.registry.entries.map((e) => ({
+      portal: e.domain,
+      status: e.status,
+      ...(e.statusReason && { reason: e.statusReason }),
+      handlerRefused: e.handlerRefused,
+      lastDrainAt: e.lastDrain ? new Date(e.lastDrain.at).toISOString() : null,
+      lastDrainRows: e.lastDrain?.rows ?? null,
+    }));
+  }
+
+  /** Adds names to a row read from the log (the record itself is never changed). */
+  join<T extends { portal: string; userId: number | null; entityTypeId: number }>(row: T): T & JoinedNames {
+    const joined = this.names.join(row);
+    if (row.userId !== null && joined.userName === undefined && this.live.has(row.portal)) this.wantUser(row.portal, row.userId);
+    return joined;
+  }
+
+  /** New records were stored: fetch the names they need, beside the event path. */
+  noteRecords(records: readonly { portal: string; userId: number | null }[]): void {
+    for (const r of records) if (r.userId !== null && this.live.has(r.portal)) this.wantUser(r.portal, r.userId);
+  }
+
+  /** The public URL changed (or went away: null). Bindings follow it. */
+  setHandlerUrl(url: string | null): void {
+    if (url === this.handlerUrl || url === null) return;
+    this.handlerUrl = url;
+    for (const live of this.live.values()) this.scheduleSync(live);
+  }
+
+  // ---- events from the listener ----------------------------------------------------------------
+
+  handles(event: string): boolean {
+    return APP_EVENTS.has(event);
+  }
+
+  handle(event: string, body: ParsedObject): PipelineAnswer {
+    if (event === 'ONAPPINSTALL') return this.onInstall(body);
+    const auth = authOf(body);
+    const domain = typeof auth['domain'] === 'string' ? auth['domain'].toLowerCase() : null;
+    const token = typeof auth['application_token'] === 'string' && auth['application_token'] ? auth['application_token'] : null;
+    const hash = token ? hashToken(token) : null;
+    const entry = domain ? this.registry.get(domain) : undefined;
+    if (!entry || !hash || !entry.appTokenHash || !sameHash(hash, entry.appTokenHash)) {
+      this.options.quarantine(hash, event, domain);
+      this.log.warn(`refused: ${event} from ${domain ?? 'unknown portal'} with ${token ? `an unknown application token (${fingerprintOfHash(hash!)})` : 'no application token'}`);
+      return { status: 401, body: { error: token ? 'unknown application token' : 'auth[application_token] is missing' } };
+    }
+    if (event === 'ONAPPUNINSTALL') {
+      void this.uninstall(entry.domain);
+      return ACK;
+    }
+    const live = this.live.get(entry.domain);
+    if (live) this.scheduleDrain(live);
+    return ACK;
+  }
+
+  private onInstall(body: ParsedObject): PipelineAnswer {
+    const token = authOf(body)['application_token'];
+    const hash = typeof token === 'string' && token ? hashToken(token) : null;
+    const check = checkInstall(body, (d) => this.registry.get(d)?.status === 'install-expected', this.options.allowLoopback ?? false);
+    if (!check.ok) return this.refuseInstall(hash, check.domain, check.reason);
+    const inFlight = this.proofs.get(check.claim.domain) ?? 0;
+    if (inFlight >= MAX_PROOFS_PER_PORTAL) return this.refuseInstall(hash, check.claim.domain, 'too many installs being checked');
+    this.proofs.set(check.claim.domain, inFlight + 1);
+    void this.acceptInstall(check.claim, hash!).finally(() => this.proofs.set(check.claim.domain, (this.proofs.get(check.claim.domain) ?? 1) - 1));
+    return ACK;
+  }
+
+  private refuseInstall(hash: string | null, domain: string | null, reason: string): PipelineAnswer {
+    this.options.quarantine(hash, 'ONAPPINSTALL', domain);
+    this.log.warn(`refused: ONAPPINSTALL from ${domain ?? 'unknown portal'}: ${reason}`);
+    return { status: 401, body: { error: `install refused: ${reason}` } };
+  }
+
+  private async acceptInstall(claim: InstallClaim, hash: string): Promise<void> {
+    const entry = this.registry.get(claim.domain);
+    if (!entry) return;
+    let proved = false;
+    let why = 'the portal did not confirm the tokens';
+    try {
+      proved = await proveTokens(claim.domain, claim.pair.accessToken, entry.clientId, { timeoutMs: this.options.rest?.timeoutMs });
+    } catch (error) {
+      why = `the portal did not confirm the tokens (${describeError(error)})`;
+    }
+    if (this.stopped) return;
+    if (!proved || this.registry.get(claim.domain)?.status !== 'install-expected') {
+      this.refuseInstall(hash, claim.domain, proved ? 'the portal is already connected' : why);
+      this.options.onChange();
+      return;
+    }
+    try {
+      const connected = await this.registry.connect(claim.domain, { pair: claim.pair, oauthBase: claim.oauthBase, memberId: claim.memberId, appTokenHash: hash });
+      this.log.info(`application mode: ${claim.domain} connected (app ${connected.clientId})`);
+      this.options.onChange();
+      this.activate(connected);
+    } catch (error) {
+      this.log.error(`application mode: ${claim.domain} could not be saved: ${describeError(error)}`);
+    }
+  }
+
+  private async uninstall(domain: string): Promise<void> {
+    const live = this.live.get(domain);
+    this.live.delete(domain);
+    live?.rest.clear();
+    try {
+      // The registry changes in memory at once (the write follows): the token stops being accepted now.
+      const wiping = this.registry.wipe(domain, 'the application was uninstalled in Bitrix24');
+      this.options.onChange();
+      await wiping;
+      await this.names.forget(domain);
+      this.log.info(`application mode: ${domain} uninstalled; its tokens are wiped`);
+    } catch (error) {
+      this.log.error(`application mode: wiping ${domain} failed: ${describeError(error)}`);
+    }
+    this.options.onChange();
+  }
+
+  // ---- per-portal work ---------------------------------------------------------------------------
+
+  private activate(entry: PortalEntry): void {
+    if (this.stopped || this.live.has(entry.domain)) return;
+    const secrets = this.registry.secrets(entry.domain);
+    if (!secrets?.pair || !entry.oauthBase) {
+      void this.registry.setStatus(entry.domain, 'reconnect-needed', 'no tokens are stored').then(() => this.options.onChange());
+      return;
+    }
+    const domain = entry.domain;
+    const keeper = new TokenKeeper({
+      pair: secrets.pair,
+      oauth: new OAuthClient({ oauthBase: entry.oauthBase, clientId: entry.clientId, clientSecret: secrets.clientSecret, timeoutMs: this.options.rest?.timeoutMs }),
+      persist: async (answer) => {
+        await this.registry.savePair(domain, answer);
+        this.log.info(`application mode: ${domain}: access token renewed (the new pair is stored)`);
+      },
+      onReconnectNeeded: (reason) => void this.reconnectNeeded(domain, reason),
+    });
+    const rest = new RestClient({ restBase: restBaseOf(domain), keeper, ...this.options.rest });
+    const live: Live = { domain, rest, keeper, chain: Promise.resolve(), drainQueued: false, syncQueued: false, reserve: null };
+    this.live.set(domain, live);
+    this.scheduleSync(live);
+    this.scheduleDrain(live);
+    this.enqueue(live, () => this.names.refresh(domain, rest, [])); // type names
+  }
+
+  private async reconnectNeeded(domain: string, reason: string): Promise<void> {
+    this.log.error(`application mode: ${domain} needs to be connected again: ${reason}`);
+    this.live.get(domain)?.rest.clear();
+    this.live.delete(domain);
+    await this.registry.setStatus(domain, 'reconnect-needed', reason).catch(() => undefined);
+    this.options.onChange();
+  }
+
+  private enqueue(live: Live, job: () => Promise<void>): void {
+    live.chain = live.chain.then(async () => {
+      if (this.stopped || this.live.get(live.domain) !== live) return;
+      try {
+        await job();
+      } catch (error) {
+        if (!(error instanceof ReconnectNeededError)) this.log.warn(`application mode: ${live.domain}: ${describeError(error)}`);
+      }
+    });
+  }
+
+  private scheduleSync(live: Live): void {
+    if (live.syncQueued) return;
+    live.syncQueued = true;
+    this.enqueue(live, async () => {
+      live.syncQueued = false;
+      const url = this.handlerUrl;
+      const summary = await syncBindings(live.rest, url);
+      const entry = this.registry.get(live.domain);
+      await this.registry.patch(live.domain, { handlerUrl: summary.handlerRefused ? (entry?.handlerUrl ?? null) : (url ?? entry?.handlerUrl ?? null), handlerRefused: summary.handlerRefused });
+      if (summary.bound || summary.unbound) this.log.info(`application mode: ${live.domain}: handlers ${url ? `follow ${url}` : 'kept (no public URL)'} (${summary.bound} bound, ${summary.unbound} unbound)`);
+      if (summary.handlerRefused) this.log.warn(`application mode: ${live.domain} refused a handler on ${url}; deletions arrive through the offline queue only`);
+      this.options.onChange();
+    });
+  }
+
+  private scheduleDrain(live: Live): void {
+    if (live.drainQueued) return;
+    live.drainQueued = true;
+    this.enqueue(live, async () => {
+      live.drainQueued = false;
+      const entry = this.registry.get(live.domain);
+      if (!entry?.appTokenHash) return;
+      if (live.reserve === null) {
+        const feature = await live.rest.call<{ value?: unknown }>('feature.get', { CODE: 'rest_offline_extended' });
+        live.reserve = feature.result?.value === 'Y';
+        if (!live.reserve) this.log.warn(`application mode: ${live.domain}: the plan lacks rest_offline_extended; queued rows are deleted on read`);
+      }
+      const result = await drainOffline({
+        rest: live.rest,
+        reserve: live.reserve,
+        target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash) },
+        store: (record) => this.options.store(record),
+      });
+      await this.registry.patch(live.domain, { lastDrain: { at: Date.now(), rows: result.rows } });
+      if (result.rows) this.log.info(`application mode: ${live.domain}: offline queue gave ${result.rows} row(s): ${result.stored} stored, ${result.duplicates} already in the log, ${result.skipped} skipped`);
+      this.options.onChange();
+    });
+  }
+
+  private wantUser(domain: string, userId: number): void {
+    let set = this.pendingUsers.get(domain);
+    if (!set) this.pendingUsers.set(domain, (set = new Set()));
+    if (set.has(userId) || this.names.staleUsers(domain, [userId]).length === 0) return;
+    set.add(userId);
+    if (this.namesTimer || this.stopped) return;
+    this.namesTimer = setTimeout(() => {
+      this.namesTimer = null;
+      for (const [portal, ids] of this.pendingUsers) {
+        const live = this.live.get(portal);
+        const wanted = [...ids];
+        ids.clear();
+        if (live) this.enqueue(live, () => this.names.refresh(portal, live.rest, wanted));
+      }
+    }, 300);
+    this.namesTimer.unref();
+  }
+}
