@@ -14,6 +14,7 @@ import { SettingsView } from './components/settings-view';
 import { SetupGuide } from './components/setup-guide';
 import { StatusBar } from './components/status-bar';
 import { useConnection } from './hooks/use-connection';
+import { AppPortalsProvider } from './hooks/use-app-portals';
 import { useQuarantine, useSettings, useStatus } from './hooks/use-core-value';
 import { useExport } from './hooks/use-export';
 import { useFacets } from './hooks/use-facets';
@@ -145,9 +146,15 @@ function Shell({
   }, [view]);
 
   return (
+    <AppPortalsProvider apps={status.apps}>
     <div className="app">
       <AppHeader view={view} onView={show} quarantined={quarantine.length} />
-      <AlertBanners status={status} connection={connection} onOpenSettings={() => show('settings')} />
+      <AlertBanners
+        status={status}
+        connection={connection}
+        onOpenSettings={() => show('settings')}
+        webhookPortals={settings.tokens.length > 0 || status.tokensForRun > 0 || (status.apps ?? []).length === 0}
+      />
       <main className="app-main" ref={mainRef} data-view={view}>
         {view === 'log' && (
           <LogView
@@ -166,5 +173,6 @@ function Shell({
       </main>
       <StatusBar status={status} onStatus={onStatus} />
     </div>
+    </AppPortalsProvider>
   );
 }

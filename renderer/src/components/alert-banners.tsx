@@ -15,13 +15,20 @@ export function AlertBanners({
   status,
   connection,
   onOpenSettings,
+  webhookPortals = true,
 }: {
   status: AppStatus;
   connection: ConnectionState;
   onOpenSettings: () => void;
+  /**
+   * Some portal reaches this monitor through an outgoing webhook (a saved or --token token): a changed
+   * URL must be pasted into Bitrix24 by hand. Application portals follow the URL by themselves.
+   */
+  webhookPortals?: boolean;
 }) {
   const { t } = useI18n();
   const { tunnel, store } = status;
+  const apps = status.apps ?? [];
   const now = useNow(tunnel.status === 'reconnecting');
   const [acknowledgedUrl, setAcknowledgedUrl] = useState<string | null>(null);
 
@@ -60,7 +67,27 @@ export function AlertBanners({
           </div>
         </div>
       )}
-      {tunnel.status === 'online' && tunnel.urlChanged && acknowledgedUrl !== tunnel.url && (
+      {apps
+        .filter((app) => app.status === 'reconnect-needed')
+        .map((app) => (
+          <div key={`reconnect-${app.domain}`} className="banner banner-error" role="alert">
+            <p className="banner-title">{t('banner.appReconnect', { portal: app.domain, reason: app.statusReason ?? '' })}</p>
+            <p>{t('banner.appReconnectBody')}</p>
+            <div className="banner-actions">
+              <button type="button" className="btn btn-small" onClick={onOpenSettings}>
+                {t('banner.openSettings')}
+              </button>
+            </div>
+          </div>
+        ))}
+      {apps
+        .filter((app) => app.status === 'connected' && app.handlerRefused)
+        .map((app) => (
+          <div key={`refused-${app.domain}`} className="banner banner-warning" role="status">
+            <p>{t('banner.handlerRefused', { portal: app.domain })}</p>
+          </div>
+        ))}
+      {webhookPortals && tunnel.status === 'online' && tunnel.urlChanged && acknowledgedUrl !== tunnel.url && (
         <div className="banner banner-warning" role="alert">
           <p className="banner-title">{t('banner.urlChanged')}</p>
           <p className="banner-url">

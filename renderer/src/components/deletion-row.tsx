@@ -3,6 +3,7 @@ import { memo } from 'react';
 import { isTestDeletion, type DeletionRecord } from '../../../electron/core/contract';
 import type { I18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/en';
+import { useAppPortals } from '../hooks/use-app-portals';
 
 /** Columns in CSV order. */
 export const COLUMNS: readonly { id: string; label: MessageKey }[] = [
@@ -17,6 +18,11 @@ export const COLUMNS: readonly { id: string; label: MessageKey }[] = [
   { id: 'by-user', label: 'table.col.byUser' },
   { id: 'user', label: 'table.col.userId' },
 ];
+
+/** The type as the portal names it (application mode), else our label. */
+export function typeName(record: DeletionRecord, i18n: I18n): string {
+  return record.entityTypeName ?? i18n.entityType(record.entityTypeId);
+}
 
 function timeTitle(ms: number, i18n: I18n): string {
   return i18n.t('table.timeTitle', { local: i18n.dateTimeLong(ms), utc: new Date(ms).toISOString() });
@@ -46,6 +52,7 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
     );
   }
   const none = i18n.t('common.none');
+  const appPortals = useAppPortals();
   // Ids are plain digits: String(), never a number format with group separators.
   return (
     <div className={`row${odd ? ' row-odd' : ''}${fresh ? ' is-fresh' : ''}`} role="row" aria-rowindex={index + 2} style={style} data-id={record.id}>
@@ -58,8 +65,8 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
       <div role="cell" className="cell col-event mono" title={record.event}>
         {record.event}
       </div>
-      <div role="cell" className="cell col-type" title={i18n.entityType(record.entityTypeId)}>
-        {i18n.entityType(record.entityTypeId)}
+      <div role="cell" className="cell col-type" title={typeName(record, i18n)}>
+        {typeName(record, i18n)}
       </div>
       <div role="cell" className="cell col-type-id num">
         {String(record.entityTypeId)}
@@ -76,8 +83,8 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
       <div role="cell" className="cell col-by-user">
         <span className={record.byUser ? 'flag flag-yes' : 'flag'}>{record.byUser ? i18n.t('common.yes') : i18n.t('common.no')}</span>
       </div>
-      <div role="cell" className="cell col-user num">
-        {record.userId === null ? none : String(record.userId)}
+      <div role="cell" className={record.userId === null || record.userName ? 'cell col-user' : 'cell col-user num'} title={record.userName && record.userId !== null ? `${record.userName} (${record.userId})` : undefined}>
+        {record.userName ?? (record.userId === null ? (appPortals.has(record.portal) ? i18n.t('table.automation') : none) : String(record.userId))}
       </div>
     </div>
   );

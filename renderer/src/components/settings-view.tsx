@@ -14,6 +14,7 @@ import { daysError, hostError, portError, subdomainError } from '../lib/validati
 import { Field } from './field';
 import { TokenForm } from './token-form';
 import { TokenList } from './token-list';
+import { PortalApps } from './portal-apps';
 
 interface Draft {
   eventPort: string;
@@ -274,6 +275,7 @@ export function SettingsView({ settings, status, onSettings }: { settings: Setti
         <TokenList tokens={settings.tokens} onChanged={onSettings} />
         <TokenForm tokens={settings.tokens} onAdded={onSettings} />
       </section>
+      <PortalApps status={status} />
 
       <p className="muted small about">{t('settings.about', { dir: status.dataDir, version: status.version })}</p>
     </div>

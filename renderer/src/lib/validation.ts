@@ -27,9 +27,21 @@ export function normalizePortal(text: string): string {
     .replace(/\/.*$/, '');
 }
 
-export function portalError(text: string): MessageKey | null {
+/** A portal domain; `required` for a portal connected as an application (a token may be for any portal). */
+export function portalError(text: string, required = false): MessageKey | null {
   const portal = normalizePortal(text);
-  return portal === '' || PORTAL.test(portal) ? null : 'token.err.portal';
+  if (portal === '') return required ? 'token.err.portal' : null;
+  return PORTAL.test(portal) ? null : 'token.err.portal';
+}
+
+/** The local application's client_id as Bitrix24 shows it (`local.<hex>.<digits>`; printable, no spaces). */
+export function clientIdError(text: string): MessageKey | null {
+  return TOKEN_CHARS.test(text.trim()) && text.trim().length <= 200 ? null : 'apps.err.clientId';
+}
+
+/** The application key (client_secret): printable, no spaces. */
+export function clientSecretError(text: string): MessageKey | null {
+  return TOKEN_CHARS.test(text.trim()) && text.trim().length <= 200 ? null : 'apps.err.clientSecret';
 }
 
 export function labelError(text: string): MessageKey | null {

@@ -44,7 +44,7 @@ describe('DeletionTable', () => {
     renderWith(<Harness />, { api });
     await flush();
     const headers = screen.getAllByRole('columnheader').map((h) => h.textContent);
-    expect(headers).toEqual(['Received at', 'Sent at', 'Event', 'Entity type', 'Type id', 'Item id', 'Portal', 'Member id', 'By user', 'User id']);
+    expect(headers).toEqual(['Received at', 'Sent at', 'Event', 'Entity type', 'Type id', 'Item id', 'Portal', 'Member id', 'By user', 'Deleted by']);
     const table = screen.getByRole('table', { name: 'Deleted CRM items, newest first' });
     expect(table.getAttribute('aria-rowcount')).toBe('61');
 

@@ -397,6 +397,17 @@ export class FakeMonitor implements MonitorApi {
     await this.enter('connectPortalApp', [{ ...args, clientSecret: '(hidden)' }]);
     const state: PortalAppState = { domain: args.domain, clientId: args.clientId, status: 'install-expected', statusReason: null, connectedAt: null, handlerUrl: null, handlerRefused: false, lastDrain: null };
     this.portalApps = [...this.portalApps.filter((p) => p.domain !== args.domain), state];
+    this.secretsReceived.push(args.clientSecret);
+    this.setStatus({ apps: structuredClone(this.portalApps) });
     return structuredClone(state);
+  }
+
+  /** Client secrets connectPortalApp was given (the call log hides them). */
+  readonly secretsReceived: string[] = [];
+
+  /** A portal app changes state, as the core pushes it in the status. */
+  setPortalApp(state: PortalAppState): void {
+    this.portalApps = [...this.portalApps.filter((p) => p.domain !== state.domain), state];
+    this.setStatus({ apps: structuredClone(this.portalApps) });
   }
 }
