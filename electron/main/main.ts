@@ -11,6 +11,7 @@ import { describeError, silentLogger, type Logger } from '../core/util/logger.js
 import { APP_VERSION } from '../core/version.js';
 import { csvFileName } from '../core/dashboard/csv-download.js';
 import { appPaths } from './app-paths.js';
+import { safeStorageKeyProvider } from './app-secrets-key.js';
 import { setupAutoStart, shouldStartHidden } from './auto-start.js';
 import { setupIpc } from './ipc.js';
 import { createShellLogger } from './logging.js';
@@ -35,7 +36,15 @@ async function start(): Promise<void> {
   const startHidden = shouldStartHidden();
   const paths = appPaths();
   try {
-    core = await MonitorCore.start({ dataDir: app.getPath('userData'), log, version: APP_VERSION, instanceKind: 'desktop' });
+    const dataDir = app.getPath('userData');
+    core = await MonitorCore.start({
+      dataDir,
+      log,
+      version: APP_VERSION,
+      instanceKind: 'desktop',
+      // Application mode: a connected portal's secrets are sealed with a key the OS keyring protects.
+      apps: { keys: safeStorageKeyProvider(dataDir, log) },
+    });
   } catch (error) {
     log.error(`core did not start: ${describeError(error)}`);
     dialog.showErrorBox(PRODUCT_NAME, `The monitor cannot start:\n${describeError(error)}`);

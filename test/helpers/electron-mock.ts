@@ -407,6 +407,37 @@ class FakeApp extends FakeEmitter {
 
 export const app = new FakeApp();
 
+/**
+ * safeStorage as the OS provides it: encryption with a key the "machine" holds (here, in memory), so a
+ * blob written by one machine does not open on another (`newMachine()`), and a backend that may be
+ * Linux's plain-text fallback.
+ */
+export const safeStorage = {
+  available: true,
+  backend: 'gnome_libsecret' as string,
+  machineKey: Buffer.from('fake-os-keyring-0000000000000000'),
+  isEncryptionAvailable(): boolean {
+    return this.available;
+  },
+  getSelectedStorageBackend(): string {
+    return this.backend;
+  },
+  encryptString(plain: string): Buffer {
+    if (!this.available) throw new Error('Encryption is not available.');
+    const data = Buffer.from(plain, 'utf8');
+    return Buffer.concat([Buffer.from('fake-os1:'), Buffer.from(data.map((b, i) => b ^ this.machineKey[i % this.machineKey.length]!))]);
+  },
+  decryptString(blob: Buffer): string {
+    if (!this.available) throw new Error('Encryption is not available.');
+    if (!blob.subarray(0, 9).equals(Buffer.from('fake-os1:'))) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    return Buffer.from(blob.subarray(9).map((b, i) => b ^ this.machineKey[i % this.machineKey.length]!)).toString('utf8');
+  },
+  /** Another computer: its keyring holds another key. */
+  newMachine(): void {
+    this.machineKey = Buffer.from(`fake-os-keyring-${Math.random().toString(16).slice(2, 18).padEnd(16, '0')}`);
+  },
+};
+
 /** The frame the preload runs in (sender of `ipcRenderer.invoke`), and a reset for each test. */
 export const electronMock = {
   renderer: null as { sender: FakeWebContents; senderFrame: FakeWebFrameMain | null } | null,
@@ -428,6 +459,8 @@ export const electronMock = {
     clipboard.text = '';
     app.loginItem = { openAtLogin: false, args: [] };
     app.openedAtLogin = false;
+    safeStorage.available = true;
+    safeStorage.backend = 'gnome_libsecret';
     app.loginItemCalls.length = 0;
     app.isPackaged = true;
   },
@@ -449,4 +482,5 @@ export const electronModule = {
   nativeImage,
   clipboard,
   screen,
+  safeStorage,
 };

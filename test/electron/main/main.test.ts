@@ -71,6 +71,9 @@ describe('main entry', () => {
     const status = (await ipcMain.invokeAs({ sender: win.webContents, senderFrame: win.webContents.mainFrame }, callChannel('getStatus'))) as IpcResult<'getStatus'>;
     expect(status.ok).toBe(true);
     expect((status as { result: AppStatus }).result.dataDir).toBe(userData);
+    // Application mode is on in the desktop app: its secrets key is sealed by the OS keyring (safeStorage).
+    expect((status as { result: AppStatus }).result.apps).toEqual([]);
+    expect(existsSync(path.join(userData, 'app-key.safestorage.json'))).toBe(true);
     await expect(lockDataDir(userData)).rejects.toThrow(/another monitor \(desktop, pid \d+/);
 
     // Closing the window only hides it; quitting stops the core (releasing its lock) before exit.
