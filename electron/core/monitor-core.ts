@@ -28,7 +28,7 @@ import { DeletionStore, describeWriteStats } from './store/deletion-store.js';
 import { QuarantineStore } from './store/quarantine-store.js';
 import { SettingsStore } from './store/settings-store.js';
 import { TokenRegistry, hashToken, type AcceptedToken } from './tokens/token-registry.js';
-import { exportCsv } from './export/csv-export.js';
+import { exportCsv, joinedScanner, type RecordScanner } from './export/csv-export.js';
 import { TunnelLink, type TunnelTuning } from './tunnel/tunnel-link.js';
 import { sampleDeletionBody } from './self-test.js';
 import { describeError, silentLogger, type Logger } from './util/logger.js';
@@ -222,6 +222,12 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     return port ? `http://127.0.0.1:${port}/` : null;
   }
 
+  /** The log as exports read it: the store's records with the names application mode knows joined. */
+  get csvSource(): RecordScanner {
+    const apps = this.apps;
+    return apps ? joinedScanner(this.store, (r) => apps.join(r)) : this.store;
+  }
+
   get tunnelState(): TunnelState {
     return this.tunnel.state;
   }
@@ -359,7 +365,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     const exportId = `export-${++this.exportCounter}`;
     let last = 0;
     try {
-      const { rows } = await exportCsv(this.store, args.filter, args.path, (rows) => {
+      const { rows } = await exportCsv(this.csvSource, args.filter, args.path, (rows) => {
         if (rows - last >= 5000) {
           last = rows;
           this.emit('exportProgress', { exportId, rows, done: false, error: null });

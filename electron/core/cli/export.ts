@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeletionFilter } from '../contract.js';
 import { filterSchema } from '../contract-schemas.js';
-import { exportCsv } from '../export/csv-export.js';
+import { exportCsv, joinedScanner } from '../export/csv-export.js';
+import { NameDirectory } from '../portal-app/name-directory.js';
 import { DeletionStore } from '../store/deletion-store.js';
 import { defaultDataDir } from '../paths.js';
 import { describeError } from '../util/logger.js';
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
   }
   try {
     const store = await DeletionStore.open({ dir: path.join(args.dataDir, 'log'), readOnly: true });
-    const { rows } = await exportCsv(store, args.filter, args.out);
+    // Names application mode keeps beside the log (read only: opening writes nothing).
+    const names = await NameDirectory.open(args.dataDir);
+    const { rows } = await exportCsv(joinedScanner(store, (r) => names.join(r)), args.filter, args.out);
     await store.close();
     for (const file of store.health.quarantinedFiles) process.stderr.write(`export: skipped damaged file ${file}\n`);
     process.stdout.write(`exported ${rows} deletion(s) to ${args.out}\n`);

@@ -126,7 +126,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const body = objectBody(await readJson(req));
     const parsed = filterSchema.safeParse(body['filter'] ?? {});
     if (!parsed.success) throw new CallError('BAD_ARGUMENTS', `filter: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const { rows, complete } = await streamCsv(res, core.store, parsed.data, securityHeaders(true));
+    const { rows, complete } = await streamCsv(res, core.csvSource, parsed.data, securityHeaders(true));
     log.info(`dashboard: CSV download of ${rows} deletion(s)${complete ? '' : ' stopped by the client'}`);
   }
 

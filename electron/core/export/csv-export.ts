@@ -16,13 +16,16 @@ export const CSV_HEADER = [
   'Received at (UTC)',
   'Sent at (UTC)',
   'Event',
-  'Entity type',
+  // The portal's name of the type where application mode knows it (`crm.enum.ownertype`), else ours.
+  'Type',
   'Entity type id',
   'Item id',
   'Portal',
   'Member id',
   'Made by a user',
   'User id',
+  // The acting user's name, where application mode knows it (joined when the log is read).
+  'Deleted by',
   // "yes" for a deletion made by "Send a test event" (exported only when the filter includes tests).
   'Test event',
 ] as const;
@@ -175,7 +178,7 @@ export function csvChunk(records: readonly DeletionRecord[]): Buffer {
     w.byte(COMMA);
     w.bytes(textCellBytes(r.event));
     w.byte(COMMA);
-    w.bytes(textCellBytes(entityTypeLabel(r.entityTypeId)));
+    w.bytes(textCellBytes(r.entityTypeName ?? entityTypeLabel(r.entityTypeId)));
     w.byte(COMMA);
     w.number(r.entityTypeId);
     w.byte(COMMA);
@@ -188,6 +191,8 @@ export function csvChunk(records: readonly DeletionRecord[]): Buffer {
     w.bytes(r.byUser ? YES : NO);
     w.byte(COMMA);
     if (r.userId !== null) w.number(r.userId);
+    w.byte(COMMA);
+    if (r.userName !== undefined) w.bytes(textCellBytes(r.userName));
     w.byte(COMMA);
     if (isTestDeletion(r)) w.bytes(YES);
     w.byte(0x0d);
@@ -202,6 +207,15 @@ export type CsvSink = Writable;
 /** Whatever yields matching records oldest first, a batch at a time (DeletionStore.scan). */
 export interface RecordScanner {
   scan(filter: DeletionFilter): AsyncIterable<DeletionRecord[]>;
+}
+
+/** The scanner's batches with `join` applied to each record (names joined when rows are read). */
+export function joinedScanner(scanner: RecordScanner, join: (record: DeletionRecord) => DeletionRecord): RecordScanner {
+  return {
+    async *scan(filter) {
+      for await (const batch of scanner.scan(filter)) yield batch.map(join);
+    },
+  };
 }
 
 /**

@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DASHBOARD, type DeletionPage } from '../../../../electron/core/contract.js';
 import { FakeBitrix24Portal } from '../../../helpers/fake-bitrix24-portal.js';
@@ -109,6 +110,11 @@ describe('serve in application mode', () => {
     expect(online.online.map((d) => d.status)).toEqual([200]);
     const first = await until('row with names', async () => (await monitor.rows()).find((r) => r.itemId === 501 && r.userName && r.entityTypeName));
     expect(first).toMatchObject({ userId: 7, userName: 'Ivan Petrov', entityTypeName: 'Equipment purchase' });
+    // The export (beside the running monitor) joins the names kept beside the log: who deleted, the type's name.
+    const namedExport = path.join(root, 'named.csv');
+    execFileSync(process.execPath, [EXPORT_BIN, '--data-dir', dataDir, '--out', namedExport]);
+    const csvRows = parse(readFileSync(namedExport), { bom: true, columns: true }) as Record<string, string>[];
+    expect(csvRows.find((r) => r['Item id'] === '501')).toMatchObject({ 'User id': '7', 'Deleted by': 'Ivan Petrov', Type: 'Equipment purchase' });
 
     // 4. The access token expires: the next REST work refreshes exactly once and goes on.
     await until('queue settled', () => portal.offlineQueue.length === 0); // the ONOFFLINEEVENT drain of step 3
@@ -171,6 +177,7 @@ describe('serve in application mode', () => {
     const exportFile = path.join(root, 'export.csv');
     execFileSync(process.execPath, [EXPORT_BIN, '--data-dir', dataDir, '--out', exportFile]);
     expect(readFileSync(exportFile, 'utf8')).toContain('701');
+
     const secrets = [...portal.issuedSecrets];
     expect(secrets.length).toBeGreaterThan(10);
     const haystacks: [string, string][] = [

@@ -19,13 +19,14 @@ function plainLine(r: DeletionRecord): string {
     new Date(r.receivedAt).toISOString(),
     new Date(r.sentAt).toISOString(),
     neutralizeCell(r.event),
-    neutralizeCell(entityTypeLabel(r.entityTypeId)),
+    neutralizeCell(r.entityTypeName ?? entityTypeLabel(r.entityTypeId)),
     String(r.entityTypeId),
     String(r.itemId),
     neutralizeCell(r.portal),
     neutralizeCell(r.memberId ?? ''),
     r.byUser ? 'yes' : 'no',
     r.userId === null ? '' : String(r.userId),
+    neutralizeCell(r.userName ?? ''),
     r.portal === SELF_TEST_PORTAL ? 'yes' : '',
   ];
   return cells.map(csvCell).join(',') + '\r\n';
@@ -48,10 +49,10 @@ describe('CSV export', () => {
     const received = rows.map((r) => r[0]);
     expect([...received].sort()).toEqual(received);
     const byItem = Object.fromEntries(rows.map((r) => [r[5], r.slice(1)]));
-    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '']);
-    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '']);
-    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '']);
-    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1', '']);
+    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '', '']);
+    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '']);
+    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '']);
+    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1', '', '']);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('\r\n'); // RFC 4180 line ends
     expect(text).not.toContain(SEED_TOKEN);
@@ -89,7 +90,8 @@ describe('CSV export', () => {
       id: fc.constant('x'), seq: fc.nat(), event: text, handlerId: fc.constant(null), itemId: number, entityTypeId: number,
       sentAt: time, receivedAt: time, portal: text, memberId: fc.option(text, { nil: null }), clientEndpoint: fc.constant(null),
       byUser: fc.boolean(), userId: fc.option(number, { nil: null }), tokenFp: fc.constant('abcdef12'),
-    });
+      userName: fc.option(text, { nil: undefined }), entityTypeName: fc.option(text, { nil: undefined }),
+    }, { requiredKeys: ['id', 'seq', 'event', 'handlerId', 'itemId', 'entityTypeId', 'sentAt', 'receivedAt', 'portal', 'memberId', 'clientEndpoint', 'byUser', 'userId', 'tokenFp'] });
     fc.assert(
       fc.property(fc.array(record, { maxLength: 30 }), (records) => {
         expect(csvChunk(records).toString('utf8')).toBe(records.map(plainLine).join(''));
