@@ -40,14 +40,18 @@ export class BurstPlanner {
   }
 }
 
-/** Title and body of one notification. */
-export function notificationText(planned: Planned): { title: string; body: string } {
+/**
+ * Title and body of one notification, with the names application mode joined (the type as the portal
+ * calls it, who deleted). Only an application portal's event tells that no user deleted (automation);
+ * an outgoing webhook never names the user, so then nothing is said about who.
+ */
+export function notificationText(planned: Planned, appPortals: ReadonlySet<string> = new Set()): { title: string; body: string } {
   if (planned.kind === 'summary') {
     return { title: `${planned.count} more CRM deletion${planned.count === 1 ? '' : 's'}`, body: 'Open the monitor to see them all.' };
   }
   const r = planned.record;
-  const who = r.byUser ? (r.userId !== null ? `by user ${r.userId}` : 'by a user') : 'by an automation or the API';
-  return { title: `Deleted: ${entityTypeLabel(r.entityTypeId)} #${r.itemId}`, body: `${r.portal}, ${who}` };
+  const who = r.userName ? `by ${r.userName}` : r.userId !== null ? `by user ${r.userId}` : appPortals.has(r.portal) ? 'by automation' : r.byUser ? 'by a user' : null;
+  return { title: `Deleted: ${r.entityTypeName ?? entityTypeLabel(r.entityTypeId)} #${r.itemId}`, body: who ? `${r.portal}, ${who}` : r.portal };
 }
 
 export interface NotificationOptions {
@@ -64,10 +68,11 @@ export function setupNotifications(options: NotificationOptions): () => void {
   const planner = new BurstPlanner();
   let enabled = false;
   let flushTimer: NodeJS.Timeout | null = null;
+  let appPortals: ReadonlySet<string> = new Set();
 
   const show = (planned: Planned): void => {
     if (!enabled || !Notification.isSupported()) return;
-    const notification = new Notification({ ...notificationText(planned), silent: false });
+    const notification = new Notification({ ...notificationText(planned, appPortals), silent: false });
     notification.on('click', options.showWindow);
     notification.show();
   };
@@ -87,11 +92,15 @@ export function setupNotifications(options: NotificationOptions): () => void {
     enabled = settings.notifications;
   };
   const offSettings = core.on('settingsChanged', apply);
+  const offStatus = core.on('statusChanged', (status) => {
+    appPortals = new Set((status.apps ?? []).map((a) => a.domain));
+  });
   core.getSettings().then(apply, (error: unknown) => log.warn(`notifications: no settings: ${describeError(error)}`));
 
   return () => {
     offAdded();
     offSettings();
+    offStatus();
     if (flushTimer) clearTimeout(flushTimer);
   };
 }

@@ -39,7 +39,16 @@ describe('burst planner', () => {
     const text = notificationText({ kind: 'single', record: record(1, { entityTypeId: 2, itemId: 4512, portal: 'a.bitrix24.com', byUser: true, userId: 5 }) });
     expect(text).toEqual({ title: 'Deleted: Deal #4512', body: 'a.bitrix24.com, by user 5' });
     expect(notificationText({ kind: 'summary', count: 12 }).title).toBe('12 more CRM deletions');
-  });
+    // Application mode's names; automation only where an application says no user deleted; a webhook says nothing of who.
+    const base = record(1, { portal: 'acme.bitrix24.com', itemId: 4501, entityTypeId: 2 });
+    expect(notificationText({ kind: 'single', record: { ...base, userId: 7, userName: 'Ivan Petrov', entityTypeId: 1038, entityTypeName: 'Equipment purchase' } })).toEqual({
+      title: 'Deleted: Equipment purchase #4501',
+      body: 'acme.bitrix24.com, by Ivan Petrov',
+    });
+    const apps = new Set(['acme.bitrix24.com']);
+    expect(notificationText({ kind: 'single', record: { ...base, userId: null, byUser: false } }, apps).body).toBe('acme.bitrix24.com, by automation');
+    expect(notificationText({ kind: 'single', record: { ...base, portal: 'hook.bitrix24.com', userId: null, byUser: false } }, apps).body).toBe('hook.bitrix24.com');
+    });
 });
 
 describe('setupNotifications', () => {
