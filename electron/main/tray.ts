@@ -47,11 +47,17 @@ export function trayIcon(alert: boolean): NativeImage {
   return image;
 }
 
+/** Application portals whose access ended: nothing is recorded for them until they are connected again. */
+export function portalsToReconnect(status: AppStatus): string[] {
+  return (status.apps ?? []).filter((a) => a.status === 'reconnect-needed').map((a) => a.domain);
+}
+
 /** The tooltip line for a status. */
 export function trayTooltip(status: AppStatus): string {
   const unseen = status.counts.unseen;
   const tunnel = status.tunnelPaused ? 'tunnel paused' : `tunnel ${status.tunnel.status}`;
-  return `${PRODUCT_NAME}: ${unseen === 0 ? 'no new deletions' : `${unseen} new deletion${unseen === 1 ? '' : 's'}`} (${tunnel})`;
+  const reconnect = portalsToReconnect(status);
+  return `${PRODUCT_NAME}: ${unseen === 0 ? 'no new deletions' : `${unseen} new deletion${unseen === 1 ? '' : 's'}`} (${tunnel})${reconnect.length > 0 ? `; reconnect ${reconnect.join(', ')}` : ''}`;
 }
 
 /** The tray menu for a status. */
@@ -88,8 +94,9 @@ export function setupTray(options: TrayOptions): Tray {
   function update(status: AppStatus): void {
     if (tray.isDestroyed()) return;
     const unseen = status.counts.unseen;
-    if (alert !== unseen > 0) {
-      alert = unseen > 0;
+    const wanted = unseen > 0 || portalsToReconnect(status).length > 0;
+    if (alert !== wanted) {
+      alert = wanted;
       tray.setImage(trayIcon(alert));
     }
     tray.setToolTip(trayTooltip(status));

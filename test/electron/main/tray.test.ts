@@ -25,6 +25,13 @@ describe('tray', () => {
     expect(tray.tooltip).toBe('Bitrix24 Deletion Monitor: 7 new deletions (tunnel off)');
     expect(tray.image).not.toBe(plain);
     expect(trayTooltip(status({ counts: { total: 1, today: 1, unseen: 1, ignored: 0, rejected: 0 }, tunnelPaused: true }))).toContain('1 new deletion (tunnel paused)');
+    // An application portal whose access ended: said in the tooltip, and the dot stays red without new deletions.
+    const reconnect = status({ apps: [{ domain: 'acme.bitrix24.com', clientId: 'local.1', status: 'reconnect-needed', statusReason: 'invalid_grant', connectedAt: 1, handlerUrl: null, handlerRefused: false, lastDrain: null }] });
+    expect(trayTooltip(reconnect)).toBe('Bitrix24 Deletion Monitor: no new deletions (tunnel off); reconnect acme.bitrix24.com');
+    core.fire('statusChanged', status());
+    const calm = tray.image;
+    core.fire('statusChanged', reconnect);
+    expect(tray.image).not.toBe(calm);
   });
 
   it('draws its icon in code: a disc, plus a red dot when alerting', () => {
