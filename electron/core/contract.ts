@@ -244,6 +244,11 @@ export interface CorePushes {
   settingsChanged: Settings;
   quarantineChanged: QuarantineEntry[];
   exportProgress: ExportProgress;
+  /**
+   * Application mode learned names (users, types) of a portal: rows already shown may read better now.
+   * Pushed after the rows themselves, which never wait for a name.
+   */
+  namesChanged: { portal: string };
 }
 
 export type CallName = keyof CoreCalls;
@@ -283,6 +288,7 @@ export const PUSH_NAMES = [
   'settingsChanged',
   'quarantineChanged',
   'exportProgress',
+  'namesChanged',
 ] as const satisfies readonly PushName[];
 
 /** The API the renderer sees (window.monitor in Electron, an HTTP client in the dashboard). */

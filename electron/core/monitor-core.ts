@@ -196,6 +196,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
         this.refreshTokens();
         this.scheduleStatus();
       },
+      onNames: (portal) => this.emit('namesChanged', { portal }),
     });
     if (app.expect) await this.apps.expectInstall(app.expect.domain, app.expect.clientId, app.expect.clientSecret);
   }

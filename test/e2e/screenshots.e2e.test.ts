@@ -17,6 +17,7 @@ import { SEED_SECRETS, SEED_TOKEN, fixture } from '../helpers/fixtures.js';
 import { launchChromium } from './helpers/browser.js';
 import { assertNoSecrets, openDashboard, showView, visibleItemIds, type DomGlobals, type OpenPage, type PageOptions } from './helpers/dashboard-page.js';
 import { seedDemoLog, type DemoEvent } from './helpers/demo-log.js';
+import { saveScreenshot } from './helpers/screenshot-file.js';
 import { E2E_OAUTH_TOKENS, deletionForm, deletionJson, type DeletionSpec } from './helpers/events.js';
 import { startMonitor, type Monitor } from './helpers/monitor.js';
 
@@ -129,7 +130,7 @@ describe('screenshots (docs/screenshots)', () => {
     await assertNoSecrets(target, [...SECRETS, monitor.key]);
     await assertNothingCutOff(target);
     const file = path.join(OUT_DIR, `${name}.png`);
-    await target.screenshot({ path: file, animations: 'disabled', caret: 'hide', scale: 'css' });
+    saveScreenshot(file, await target.screenshot({ animations: 'disabled', caret: 'hide', scale: 'css' }));
     saved.push(path.relative(process.cwd(), file));
   }
 

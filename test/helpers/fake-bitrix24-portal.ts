@@ -40,6 +40,10 @@ export interface FakePortalOptions {
   ownerTypes?: { ID: number; NAME: string; SYMBOL_CODE: string }[];
   /** Refuse `event.bind` of handlers on any host but this one (older portals: ERROR_HANDLER_URL_MATCH). */
   handlerHostOnly?: string;
+  /** The portal's member_id (default random; screenshots show it). */
+  memberId?: string;
+  /** Fixed ports for the portal and the OAuth server (screenshots show the portal's address); default any. */
+  ports?: { portal: number; oauth: number };
 }
 
 export interface RecordedRequest {
@@ -106,8 +110,11 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+function listen(server: http.Server, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
 }
 
 /** POSTs a form body to `url`, connecting to 127.0.0.1 on the URL's port with the URL's Host. */
@@ -140,7 +147,7 @@ export function postForm(url: string, body: string, timeoutMs = 10_000): Promise
 export class FakeBitrix24Portal {
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly memberId = randomBytes(16).toString('hex');
+  readonly memberId: string;
   /** Set at install; what every event of the app carries. */
   applicationToken = appToken();
   installed = false;
@@ -173,6 +180,7 @@ export class FakeBitrix24Portal {
     readonly oauthPort: number,
     options: FakePortalOptions,
   ) {
+    this.memberId = options.memberId ?? randomBytes(16).toString('hex');
     this.clientId = options.clientId ?? `local.${randomBytes(7).toString('hex')}.${Date.now() % 100_000_000}`;
     this.clientSecret = options.clientSecret ?? randomBytes(25).toString('base64url');
     this.limits = options.limits === undefined ? { burst: 50, perSecond: 2 } : options.limits;
@@ -187,7 +195,7 @@ export class FakeBitrix24Portal {
     let self: FakeBitrix24Portal | null = null;
     const portalServer = http.createServer((req, res) => void self!.onPortal(req, res));
     const oauthServer = http.createServer((req, res) => void self!.onOauth(req, res));
-    const [port, oauthPort] = await Promise.all([listen(portalServer), listen(oauthServer)]);
+    const [port, oauthPort] = await Promise.all([listen(portalServer, options.ports?.portal), listen(oauthServer, options.ports?.oauth)]);
     self = new FakeBitrix24Portal(portalServer, oauthServer, port, oauthPort, options);
     return self;
   }

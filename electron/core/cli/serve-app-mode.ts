@@ -13,9 +13,13 @@ import type { ServeArgs } from './serve-args.js';
 export const SECRET_ENV = 'B24DM_APP_CLIENT_SECRET';
 export const KEY_ENV = 'B24DM_APP_KEY';
 
-/** The app-mode options for MonitorCore, or null when app mode is off; throws with a one-line reason. */
+/**
+ * The app-mode options for MonitorCore, or null when app mode is off; throws with a one-line reason.
+ * On with `--app`, with a key given (B24DM_APP_KEY or --app-key-file: the dashboard's "Connect as
+ * application" can then seal what it is given), or once the data folder has registered portals.
+ */
 export function appModeOf(args: ServeArgs, env: NodeJS.ProcessEnv): AppModeOptions | null {
-  if (!args.app && !existsSync(path.join(args.dataDir, REGISTRY_FILE))) return null;
+  if (!args.app && !env[KEY_ENV] && args.appKeyFile === null && !existsSync(path.join(args.dataDir, REGISTRY_FILE))) return null;
   const keyFromEnv = env[KEY_ENV];
   const keys = keyFromEnv ? envKeyProvider(KEY_ENV, keyFromEnv) : fileKeyProvider(args.appKeyFile ?? defaultKeyFile(args.dataDir));
   delete env[KEY_ENV];

@@ -35,6 +35,8 @@ export interface PortalAppsOptions {
   store(record: UnsequencedRecord): Promise<PipelineAnswer>;
   /** Accepted tokens or portal states changed. */
   onChange(): void;
+  /** Names of a portal's users were fetched: rows shown before may now be read with them. */
+  onNames?(portal: string): void;
   /** Offline-queue drain period (default 60 s). */
   drainIntervalMs?: number;
   rest?: Pick<RestClientOptions, 'perSecond' | 'concurrency' | 'timeoutMs' | 'retries' | 'minBackoffMs'>;
@@ -345,7 +347,7 @@ export class PortalApps implements AppEventHandler {
         const live = this.live.get(portal);
         const wanted = [...ids];
         ids.clear();
-        if (live) this.enqueue(live, () => this.names.refresh(portal, live.rest, wanted));
+        if (live) this.enqueue(live, () => this.names.refresh(portal, live.rest, wanted).then(() => this.options.onNames?.(portal)));
       }
     }, 300);
     this.namesTimer.unref();

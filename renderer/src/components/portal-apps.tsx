@@ -9,7 +9,7 @@ import { errorCode, errorMessage } from '../api/call-error';
 import { useMonitor } from '../api/monitor-context';
 import { useI18n } from '../i18n/i18n-context';
 import type { MessageKey } from '../i18n/en';
-import { clientIdError, clientSecretError, normalizePortal, portalError } from '../lib/validation';
+import { appPortalError, clientIdError, clientSecretError, normalizePortal } from '../lib/validation';
 import { Field } from './field';
 import { UrlWithCopy } from './url-with-copy';
 
@@ -84,7 +84,7 @@ export function ConnectAppWizard({ status, onClose }: { status: AppStatus; onClo
   const [failure, setFailure] = useState<string | null>(null);
   const [waitingFor, setWaitingFor] = useState<string | null>(null);
 
-  const errors = { domain: portalError(domain, true), clientId: clientIdError(clientId), clientSecret: clientSecretError(clientSecret) };
+  const errors = { domain: appPortalError(domain), clientId: clientIdError(clientId), clientSecret: clientSecretError(clientSecret) };
   const shown = (key: keyof typeof errors) => (submitted && errors[key] ? t(errors[key]!) : null);
   const app = waitingFor ? status.apps?.find((a) => a.domain === waitingFor) : undefined;
 

@@ -29,6 +29,18 @@ export function useDeletionLog(filter: DeletionFilter): DeletionLog {
   }, [rows]);
   useEffect(() => api.on('deletionsAdded', (records) => void rows.push(records)), [api, rows]);
   useEffect(() => api.on('statusChanged', () => rows.scheduleHeadCheck()), [api, rows]);
+  // Names arrive in bursts (one per batch of user.get): refresh the rows in view once the burst is over.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = api.on('namesChanged', () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => rows.reloadHeld(), 250);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, rows]);
 
   const retry = useCallback(() => void rows.start(), [rows]);
   return { rows, snapshot, filterKey: key, retry };

@@ -223,7 +223,8 @@ export const en = {
   'apps.wizard.connect': 'Connect',
   'apps.wizard.connecting': 'Connecting…',
   'apps.wizard.failed': 'Not connected: {error}',
-  'apps.wizard.unavailable': 'Application mode is not available in this monitor: it has no key to keep the application’s secrets with.',
+  'apps.wizard.unavailable':
+    'Application mode is off in this monitor: it has no key to keep an application’s secrets with. Start serve with --app DOMAIN --app-client-id ID, or give it a key (B24DM_APP_KEY or --app-key-file).',
   'apps.wizard.waiting': 'Waiting for Bitrix24 to install the application on {portal}: click Save (or Install) in Bitrix24 now.',
   'apps.wizard.connected': '{portal} is connected: handlers are bound to the current URL and the offline queue is drained.',
   'apps.wizard.done': 'Done',

@@ -229,7 +229,8 @@ export const ru: Dictionary = {
   'apps.wizard.connect': 'Подключить',
   'apps.wizard.connecting': 'Подключение…',
   'apps.wizard.failed': 'Не подключено: {error}',
-  'apps.wizard.unavailable': 'Режим приложения недоступен в этом мониторе: нет ключа для хранения секретов приложения.',
+  'apps.wizard.unavailable':
+    'Режим приложения в этом мониторе выключен: нет ключа для хранения секретов приложения. Запустите serve с --app ДОМЕН --app-client-id ID или дайте ему ключ (B24DM_APP_KEY или --app-key-file).',
   'apps.wizard.waiting': 'Ожидание установки приложения на {portal}: нажмите «Сохранить» (или «Установить») в Битрикс24.',
   'apps.wizard.connected': '{portal} подключён: обработчики привязаны к текущему адресу, офлайн-очередь забрана.',
   'apps.wizard.done': 'Готово',

@@ -201,6 +201,20 @@ export class DeletionRows {
     }
   }
 
+  /**
+   * Asks again for the held pages around the viewport: what the core joins to rows when they are read
+   * (application mode's names) may have changed since they were fetched or pushed.
+   */
+  reloadHeld(): void {
+    if (!this.ready) return;
+    const pages = new Set<number>();
+    for (const pos of this.rows.keys()) {
+      const page = Math.floor(pos / PAGE_SIZE);
+      if (Math.abs(page - this.centerPage) <= 1) pages.add(page);
+    }
+    for (const page of pages) if (!this.inFlight.has(page)) void this.load(page);
+  }
+
   // ---- live updates ------------------------------------------------------------------------------
 
   /** Takes a `deletionsAdded` push; returns how many rows joined this view. */

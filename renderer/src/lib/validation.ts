@@ -27,11 +27,20 @@ export function normalizePortal(text: string): string {
     .replace(/\/.*$/, '');
 }
 
-/** A portal domain; `required` for a portal connected as an application (a token may be for any portal). */
-export function portalError(text: string, required = false): MessageKey | null {
+/** A portal domain (a token may be for any portal: empty is fine). */
+export function portalError(text: string): MessageKey | null {
   const portal = normalizePortal(text);
-  if (portal === '') return required ? 'token.err.portal' : null;
-  return PORTAL.test(portal) ? null : 'token.err.portal';
+  return portal === '' || PORTAL.test(portal) ? null : 'token.err.portal';
+}
+
+/**
+ * The portal of an application: required, and it may carry a port (a test portal on 127.0.0.1, which
+ * only `serve --allow-loopback-portal` accepts: the core decides).
+ */
+export function appPortalError(text: string): MessageKey | null {
+  const [host = '', port, ...rest] = normalizePortal(text).split(':');
+  if (host === '' || rest.length > 0 || (port !== undefined && !/^\d{1,5}$/.test(port))) return 'token.err.portal';
+  return PORTAL.test(host) ? null : 'token.err.portal';
 }
 
 /** The local application's client_id as Bitrix24 shows it (`local.<hex>.<digits>`; printable, no spaces). */

@@ -81,7 +81,7 @@ describe('Connect as application', () => {
     await user.click(within(wizard).getByRole('button', { name: 'Connect' }));
     await flush();
     expect(within(wizard).getByRole('alert').textContent).toBe(
-      'Not connected: Application mode is not available in this monitor: it has no key to keep the application’s secrets with.',
+      'Not connected: Application mode is off in this monitor: it has no key to keep an application’s secrets with. Start serve with --app DOMAIN --app-client-id ID, or give it a key (B24DM_APP_KEY or --app-key-file).',
     );
   });
 });

@@ -1,0 +1,189 @@
+/**
+ * Application mode in Chromium, against a real `serve`, the localtunnel test server and the fake
+ * Bitrix24 portal: the admin connects the portal with the wizard, the portal installs the application
+ * through the tunnel, deletions arrive with the acting user's name and the portal's type names.
+ * Screenshots (en, ru) for docs/screenshots, from fixed ports, users and ids, and a frozen page clock.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeBitrix24Portal } from '../helpers/fake-bitrix24-portal.js';
+import { LocaltunnelTestServer } from '../helpers/localtunnel-server.js';
+import { startServe, type ServeProcess } from '../helpers/serve-process.js';
+import { launchChromium } from './helpers/browser.js';
+import { assertNoSecrets, openDashboard, showView, type OpenPage } from './helpers/dashboard-page.js';
+import type { Monitor } from './helpers/monitor.js';
+import { saveScreenshot } from './helpers/screenshot-file.js';
+
+const OUT_DIR = path.resolve('docs/screenshots');
+/** Fixed ports, so the addresses on screen are the same every run (below Linux's ephemeral range). */
+const PORTS = { tunnel: 24321, portal: 24322, oauth: 24323, events: 24324 };
+const DEMO_NOW = Date.UTC(2025, 10, 26, 17, 30, 0);
+/** The key that seals the application's secrets (B24DM_APP_KEY): 32 bytes as hex. */
+const APP_KEY = 'a1'.repeat(32);
+const CLIENT_ID = 'local.6570a1b2c3d4e5.27180928';
+const CLIENT_SECRET = 'w8ZqL3vNc0pRtY6uHk2sJd9fGa5eXm1bVo4iQz7';
+
+async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('application mode (dashboard in Chromium)', () => {
+  let browser: Browser;
+  let portal: FakeBitrix24Portal;
+  let tunnels: LocaltunnelTestServer;
+  let serve: ServeProcess;
+  let open: OpenPage;
+  let page: Page;
+  let key: string;
+  let root: string | undefined;
+
+  /** A screenshot of the page, or of one element of it. */
+  async function shot(name: string, element?: import('playwright-core').Locator): Promise<void> {
+    await page.mouse.move(1, 1);
+    await page.evaluate(async () => {
+      const g = globalThis as unknown as { document: { activeElement: { blur?: () => void } | null; fonts: { ready: Promise<unknown> } } };
+      g.document.activeElement?.blur?.();
+      await g.document.fonts.ready;
+    });
+    await page.waitForTimeout(150);
+    await assertNoSecrets(page, [CLIENT_SECRET, APP_KEY, key, ...portal.issuedSecrets]);
+    // Rows that just arrived fade from yellow, and late names re-render them: wait for two equal pictures.
+    const options = { animations: 'disabled', caret: 'hide', scale: 'css' } as const;
+    const take = (): Promise<Buffer> => (element ? element.screenshot(options) : page.screenshot(options));
+    let picture = await take();
+    for (let tries = 0; tries < 20; tries++) {
+      await page.waitForTimeout(300);
+      const next = await take();
+      if (next.equals(picture)) break;
+      picture = next;
+    }
+    saveScreenshot(path.join(OUT_DIR, `${name}.png`), picture);
+  }
+
+  /**
+   * These deletions arrive now: their "Received at" is the real time of the run. The column is left out
+   * of the picture so that it changes only when the UI does (the rest of each row is fixed data). Done
+   * through the CSSOM: the page's CSP rightly refuses an injected style sheet.
+   */
+  async function hideReceivedAt(): Promise<void> {
+    await page.evaluate(() => {
+      type Styled = { style: { setProperty(name: string, value: string): void; visibility: string } };
+      const { document, getComputedStyle } = globalThis as unknown as {
+        document: { querySelector(s: string): Styled; querySelectorAll(s: string): ArrayLike<Styled> };
+        getComputedStyle(el: Styled): { getPropertyValue(name: string): string };
+      };
+      const table = document.querySelector('.table');
+      // The first grid column (Received at) shrinks to nothing; every other column keeps its place.
+      table.style.setProperty('--columns', getComputedStyle(table).getPropertyValue('--columns').trim().replace(/^\S+/, '0px'));
+      for (const cell of Array.from(document.querySelectorAll('.col-received'))) cell.style.visibility = 'hidden';
+    });
+  }
+
+  beforeAll(async () => {
+    mkdirSync(OUT_DIR, { recursive: true });
+    portal = await FakeBitrix24Portal.start({
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      memberId: 'c0ffee00c0ffee00c0ffee00c0ffee00',
+      ports: { portal: PORTS.portal, oauth: PORTS.oauth },
+      users: { 1: { NAME: 'Anna', LAST_NAME: 'Smirnova' }, 7: { NAME: 'Ivan', LAST_NAME: 'Petrov' }, 12: { NAME: 'Olga', LAST_NAME: 'Kuznetsova' } },
+    });
+    tunnels = await LocaltunnelTestServer.start({ port: PORTS.tunnel, domain: 'loca.lt' });
+    // A folder for the whole describe block (tempDir() would remove it after the first test).
+    root = mkdtempSync(path.join(os.tmpdir(), 'b24dm-app-e2e-'));
+    const dataDir = path.join(root, 'data');
+    serve = await startServe(
+      ['--data-dir', dataDir, '--port', String(PORTS.events), '--dashboard-port', '0', '--tunnel-host', tunnels.host, '--subdomain', 'acme-deletions', '--allow-loopback-portal', '--app-drain-seconds', '3600'],
+      { B24DM_APP_KEY: APP_KEY },
+    );
+    const dashboardUrl = await serve.waitFor('dashboard');
+    key = new URLSearchParams(new URL(dashboardUrl).hash.slice(1)).get('key')!;
+    await serve.waitFor('tunnel');
+    browser = await launchChromium();
+    open = await openDashboard(browser, { dashboardUrl } as Monitor, { viewport: { width: 1280, height: 800 }, fixedTime: DEMO_NOW });
+    page = open.page;
+  });
+
+  afterAll(async () => {
+    await open?.context.close();
+    await browser?.close();
+    serve?.child.kill('SIGTERM');
+    await serve?.exited;
+    await tunnels?.close();
+    await portal?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('connects a portal with the wizard: the portal installs the application through the tunnel', async () => {
+    await showView(page, 'Settings');
+    await page.getByRole('button', { name: 'Connect as application…' }).click();
+    const wizard = page.getByRole('region', { name: 'Connect a portal as an application' });
+    await wizard.getByText('http://acme-deletions.loca.lt:24321').waitFor();
+    await wizard.getByLabel('Portal address').fill(portal.domain);
+    await wizard.getByLabel('Application ID (client_id)').fill(CLIENT_ID);
+    await wizard.scrollIntoViewIfNeeded();
+    // (Before the secret is typed: the page is checked for secrets, and a password field holds its value.)
+    await shot('connect-app-wizard');
+    await wizard.getByLabel('Application key (client_secret)').fill(CLIENT_SECRET);
+    await wizard.getByRole('button', { name: 'Connect' }).click();
+    await wizard.getByText(`Waiting for Bitrix24 to install the application on ${portal.domain}`).waitFor();
+
+    // The admin clicks Save in Bitrix24: the portal posts ONAPPINSTALL to the public URL.
+    expect((await portal.install(await serve.waitFor('tunnel'))).status).toBe(200);
+    await wizard.getByText(`${portal.domain} is connected`).waitFor({ timeout: 20_000 });
+    await until('bindings', () => portal.bindings.length >= 16);
+    expect(await page.locator('.app-table').textContent()).toContain('connected');
+    // (The wizard alone: the portal table beside it says when the queue was drained, a real time.)
+    await shot('connect-app-connected', wizard);
+    await wizard.getByRole('button', { name: 'Done' }).click();
+  });
+
+  it('shows who deleted and the portal\'s names of types, in English and Russian', async () => {
+    await showView(page, 'Deletions');
+    const deletions: [string, number, number | undefined, number | null][] = [
+      ['ONCRMDEALDELETE', 4501, undefined, 7],
+      ['ONCRMDYNAMICITEMDELETE', 57, 1038, 12],
+      ['ONCRMLEADDELETE', 18830, undefined, null],
+      ['ONCRMCONTACTDELETE', 2290, undefined, 1],
+    ];
+    for (const [event, id, entityTypeId, userId] of deletions) {
+      const sent = await portal.deleteItem({ event, id, userId, ts: Math.floor(DEMO_NOW / 1000) - 600 + id % 97, ...(entityTypeId !== undefined && { entityTypeId }) });
+      expect(sent.online.map((d) => d.status)).toEqual([200]);
+    }
+    // The row of an item: its item id cell holds exactly that number.
+    const cell = (itemId: number, column: string) =>
+      page.locator('.table-body .row[data-id]').filter({ has: page.locator('.col-item', { hasText: new RegExp(`^${itemId}$`) }) }).locator(`.col-${column}`);
+    const dump = async (): Promise<string> => (await page.locator('.table-body .row[data-id]').allTextContents()).join('\n');
+    await until('names', async () => (await cell(57, 'user').textContent()) === 'Olga Kuznetsova' && (await cell(4501, 'user').textContent()) === 'Ivan Petrov').catch(async (error: Error) => {
+      throw new Error(`${error.message}; rows:\n${await dump()}\nserve:\n${serve.stderr().slice(-3000)}`);
+    });
+    expect(await cell(57, 'type').textContent()).toBe('Equipment purchase');
+    expect(await cell(18830, 'user').textContent()).toBe('automation');
+    await hideReceivedAt();
+    await shot('main-log-app-names');
+
+    await showView(page, 'Settings');
+    await page.getByLabel('Language').selectOption('ru');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+    await showView(page, 'Удаления');
+    await until('ru', async () => (await cell(18830, 'user').textContent()) === 'автоматизация');
+    await hideReceivedAt();
+    await shot('main-log-app-names-ru');
+    await showView(page, 'Настройки');
+    await page.getByRole('button', { name: 'Подключить как приложение…' }).click();
+    // (The wizard alone: the portal table above it says when the queue was drained, a real time.)
+    const wizardRu = page.getByRole('region', { name: 'Подключить портал как приложение' });
+    await shot('connect-app-wizard-ru', wizardRu);
+    expect(open.errors).toEqual([]);
+  });
+});
