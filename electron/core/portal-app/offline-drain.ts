@@ -27,6 +27,8 @@ export interface DrainResult {
   duplicates: number;
   /** Rows that were not deletions or were malformed (cleared, not stored). */
   skipped: number;
+  /** The reservation used: pass it to the next drain, so rows reserved by a failed one come back. */
+  processId: string | null;
 }
 
 const PAGE = 50;
@@ -86,9 +88,13 @@ export async function drainOffline(deps: {
   store: (record: UnsequencedRecord) => Promise<PipelineAnswer>;
   now?: () => number;
   maxPages?: number;
+  /** The previous drain's reservation (rows it reserved and did not clear are returned again). */
+  processId?: string | null;
+  /** Told the reservation as soon as the portal names it (before anything can fail). */
+  onProcessId?: (processId: string) => void;
 }): Promise<DrainResult> {
-  const result: DrainResult = { rows: 0, stored: 0, duplicates: 0, skipped: 0 };
-  let processId: string | undefined;
+  const result: DrainResult = { rows: 0, stored: 0, duplicates: 0, skipped: 0, processId: deps.processId ?? null };
+  let processId: string | undefined = deps.processId ?? undefined;
   for (let page = 0; page < (deps.maxPages ?? 10_000); page++) {
     const answer = await deps.rest.call<{ process_id?: unknown; events?: unknown }>('event.offline.get', {
       clear: deps.reserve ? 0 : 1,
@@ -96,7 +102,11 @@ export async function drainOffline(deps: {
       ...(processId && { process_id: processId }),
     });
     const events = Array.isArray(answer.result?.events) ? (answer.result.events as unknown[]) : [];
-    if (typeof answer.result?.process_id === 'string') processId = answer.result.process_id;
+    if (typeof answer.result?.process_id === 'string' && /^[\x21-\x7e]{1,100}$/.test(answer.result.process_id) && answer.result.process_id !== processId) {
+      processId = answer.result.process_id;
+      result.processId = processId;
+      deps.onProcessId?.(processId);
+    }
     if (events.length === 0) break;
     const receivedAt = (deps.now ?? Date.now)();
     const records = events.map((row) => recordFromOfflineRow(row, deps.target, receivedAt));

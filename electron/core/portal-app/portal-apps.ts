@@ -175,7 +175,7 @@ export class PortalApps implements AppEventHandler {
     const entry = domain ? this.registry.get(domain) : undefined;
     if (!entry || !hash || !entry.appTokenHash || !sameHash(hash, entry.appTokenHash)) {
       this.options.quarantine(hash, event, domain);
-      this.log.warn(`refused: ${event} from ${domain ?? 'unknown portal'} with ${token ? `an unknown application token (${fingerprintOfHash(hash!)})` : 'no application token'}`);
+      this.logRefusal(`refused: ${event} from ${domain ?? 'unknown portal'} with ${token ? `an unknown application token (${fingerprintOfHash(hash!)})` : 'no application token'}`);
       return { status: 401, body: { error: token ? 'unknown application token' : 'auth[application_token] is missing' } };
     }
     if (event === 'ONAPPUNINSTALL') {
@@ -201,8 +201,20 @@ export class PortalApps implements AppEventHandler {
 
   private refuseInstall(hash: string | null, domain: string | null, reason: string): PipelineAnswer {
     this.options.quarantine(hash, 'ONAPPINSTALL', domain);
-    this.log.warn(`refused: ONAPPINSTALL from ${domain ?? 'unknown portal'}: ${reason}`);
+    this.logRefusal(`refused: ONAPPINSTALL from ${domain ?? 'unknown portal'}: ${reason}`);
     return { status: 401, body: { error: `install refused: ${reason}` } };
+  }
+
+  private refusals = { minute: 0, count: 0 };
+
+  /** At most 20 refusal lines a minute (the listener is public: a flood must not flood the log). */
+  private logRefusal(line: string): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.refusals.minute) {
+      if (this.refusals.count > 20) this.log.warn(`application mode: ${this.refusals.count - 20} more refused request(s) not logged`);
+      this.refusals = { minute, count: 0 };
+    }
+    if (++this.refusals.count <= 20) this.log.warn(line);
   }
 
   private async acceptInstall(claim: InstallClaim, hash: string): Promise<void> {
@@ -252,9 +264,17 @@ export class PortalApps implements AppEventHandler {
 
   private activate(entry: PortalEntry): void {
     if (this.stopped || this.live.has(entry.domain)) return;
-    const secrets = this.registry.secrets(entry.domain);
+    let secrets: ReturnType<PortalRegistry['secrets']>;
+    try {
+      secrets = this.registry.secrets(entry.domain);
+    } catch (error) {
+      // A data folder copied without its key, or a key file replaced: the portal must be connected again.
+      this.log.error(`application mode: ${entry.domain}: its secrets cannot be opened with this key (${describeError(error)})`);
+      void this.reconnectNeeded(entry.domain, 'its secrets cannot be opened with this key');
+      return;
+    }
     if (!secrets?.pair || !entry.oauthBase) {
-      void this.registry.setStatus(entry.domain, 'reconnect-needed', 'no tokens are stored').then(() => this.options.onChange());
+      void this.reconnectNeeded(entry.domain, 'no tokens are stored');
       return;
     }
     const domain = entry.domain;
@@ -326,6 +346,9 @@ export class PortalApps implements AppEventHandler {
         reserve: live.reserve,
         target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash) },
         store: (record) => this.options.store(record),
+        processId: entry.offlineProcessId,
+        // Kept before rows are stored: if storing fails, the next drain (or the next start) asks for them again.
+        onProcessId: (processId) => void this.registry.patch(live.domain, { offlineProcessId: processId }).catch(() => undefined),
       });
       await this.registry.patch(live.domain, { lastDrain: { at: Date.now(), rows: result.rows } });
       if (result.rows) this.log.info(`application mode: ${live.domain}: offline queue gave ${result.rows} row(s): ${result.stored} stored, ${result.duplicates} already in the log, ${result.skipped} skipped`);
