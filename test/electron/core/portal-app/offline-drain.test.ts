@@ -41,8 +41,10 @@ describe('offline-queue drain', () => {
     let reserved: string | null = null;
     await expect(drainOffline({ rest, target, reserve: true, store: failing, onProcessId: (p) => (reserved = p) })).rejects.toThrow(/ENOSPC.*stay on the portal/);
     expect(portal.offlineQueue).toHaveLength(3);
-    expect(portal.calls('event.offline.clear')).toHaveLength(0);
+    expect(portal.calls('batch')).toHaveLength(1); // the read; no clear
     expect(reserved).toEqual(expect.any(String));
+    // Another reader does not get rows reserved to that drain.
+    expect((await rest.call<{ events: unknown[] }>('event.offline.get', { clear: 0, process_id: 'someone-else' })).result.events).toEqual([]);
 
     const stored: UnsequencedRecord[] = [];
     const result = await drainOffline({ rest, target, reserve: true, processId: reserved, store: async (r) => (stored.push(r), STORED_ANSWER) });
@@ -53,14 +55,20 @@ describe('offline-queue drain', () => {
     );
   });
 
-  it('pages through more than 50 rows', async () => {
+  it('reads many pages in one batch and clears them in one more; without reservation, one page at a time', async () => {
     const { portal, rest, target } = await setup();
     for (let id = 1; id <= 120; id++) await portal.deleteItem({ event: 'ONCRMDEALDELETE', id, userId: null });
-    let n = 0;
-    const result = await drainOffline({ rest, target, reserve: true, store: async () => (n++, STORED_ANSWER) });
-    expect(result.rows).toBe(120);
-    expect(n).toBe(120);
-    expect(portal.calls('event.offline.get').length).toBe(3);
+    const ids = new Set<number>();
+    const result = await drainOffline({ rest, target, reserve: true, pagesPerBatch: 2, store: async (r) => (ids.add(r.itemId), STORED_ANSWER) });
+    expect(result).toMatchObject({ rows: 120, stored: 120 });
+    expect(ids.size).toBe(120);
+    expect(portal.offlineQueue).toHaveLength(0);
+    expect(portal.calls('batch')).toHaveLength(4); // read 100 + clear, read 20 + clear
+
+    for (let id = 1; id <= 60; id++) await portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 1000 + id, userId: null });
+    const plain = await drainOffline({ rest, target, reserve: false, store: async () => STORED_ANSWER });
+    expect(plain.rows).toBe(60);
+    expect(portal.calls('event.offline.get').map((r) => String(r.params['clear']))).toEqual(['1', '1']); // two pages
   });
 
   it('skips hostile or foreign rows without throwing', () => {
