@@ -159,6 +159,8 @@ export class FakeBitrix24Portal {
   refreshCount = 0;
   /** Delay before the OAuth server answers (to widen races in tests). */
   oauthDelayMs = 0;
+  /** Delay before REST answers (a slow portal). */
+  restDelayMs = 0;
 
   private readonly access = new Map<string, { expiresAt: number; userId: number }>();
   private readonly refresh = new Map<string, { userId: number }>();
@@ -463,6 +465,7 @@ export class FakeBitrix24Portal {
       return answer(400, { error: 'INVALID_REQUEST', error_description: 'unreadable request' });
     }
     if (!match) return answer(404, { error: 'NOT_FOUND', error_description: 'not found' });
+    if (this.restDelayMs) await new Promise((r) => setTimeout(r, this.restDelayMs));
     if (!this.takeFromBucket()) return answer(503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
     const started = Date.now();
     try {

@@ -219,6 +219,29 @@ describe('application mode in the core', () => {
   });
 });
 
+describe('application mode beside the event path', () => {
+  it('answers deletions while REST work for the portal is in flight (a slow portal never delays an answer)', async () => {
+    const w = await world();
+    const { core } = await startApp(w, true);
+    await until('tunnel', () => core.tunnelState.status === 'online');
+    await w.portal.install(w.tunnels.url('b24dm-appmode'));
+    await until('bound', () => w.portal.bindings.length === 16);
+    await until('first drain done', async () => ((await health(core))['apps'] as { lastDrainAt: string | null }[])[0]?.lastDrainAt);
+    w.portal.restDelayMs = 4_000;
+    const before = w.portal.requests.length;
+    // The deletion also queues a row and signals ONOFFLINEEVENT: a drain (slow REST) starts beside it.
+    const first = await w.portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 901, userId: 7 });
+    const second = await w.portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 902, userId: 7 });
+    const answeredAt = Date.now();
+    expect([...first.online, ...second.online].map((d) => d.status)).toEqual([200, 200]);
+    expect((await core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.map((r) => r.itemId).sort()).toEqual([901, 902]);
+    // Both answers came back before the portal answered the REST call the first one started.
+    await until('slow REST answered', () => w.portal.requests.length > before, 30_000);
+    expect(w.portal.requests.slice(before).every((r) => r.at > answeredAt)).toBe(true);
+    w.portal.restDelayMs = 0;
+  });
+});
+
 describe('application mode through the contract', () => {
   it('connectPortalApp registers a portal without returning or storing its secret in the clear; listPortalApps and getStatus show its state', async () => {
     const dataDir = tempDir();
