@@ -4,14 +4,14 @@
  * drain and the name directories. MonitorCore holds one of these; the pipeline sees it only as an
  * `AppEventHandler` (answers at once, never waiting for REST), and the store not at all.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ParsedObject } from '../events/parse-body.js';
 import type { UnsequencedRecord } from '../events/deletion-record.js';
 import type { AppEventHandler, PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { fingerprintOfHash, hashToken, type AcceptedToken } from '../tokens/token-registry.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { syncBindings } from './bindings.js';
-import { normalizePortalDomain, restBaseOf } from './endpoints.js';
+import { isPortalRestBase, normalizePortalDomain, oauthBaseOfServerDomain, portalBaseOf, restBaseOf } from './endpoints.js';
 import { checkInstall, proveTokens, type InstallClaim } from './install.js';
 import { NameDirectory, type JoinedNames } from './name-directory.js';
 import { OAuthClient, ReconnectNeededError, TokenKeeper } from './oauth-client.js';
@@ -67,6 +67,8 @@ export class PortalApps implements AppEventHandler {
   private readonly live = new Map<string, Live>();
   private readonly proofs = new Map<string, number>();
   private readonly pendingUsers = new Map<string, Set<number>>();
+  /** Authorization-code fallback: the `state` issued per portal, and when. */
+  private readonly authStates = new Map<string, { state: string; at: number }>();
   private handlerUrl: string | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   private namesTimer: NodeJS.Timeout | null = null;
@@ -98,6 +100,65 @@ export class PortalApps implements AppEventHandler {
     if (entry.status === 'install-expected') this.log.info(`application mode: waiting for ONAPPINSTALL from ${domain} (app ${clientId})`);
     this.options.onChange();
     return describePortal(entry);
+  }
+
+  /**
+   * Fallback when ONAPPINSTALL was missed: the portal's authorize page for this app (the admin opens it,
+   * the portal redirects to the app's handler path with a code valid 30 s). Register the app first.
+   */
+  authorizeUrl(domainInput: string): string {
+    const domain = normalizePortalDomain(domainInput, this.options.allowLoopback ?? false);
+    const entry = domain ? this.registry.get(domain) : undefined;
+    if (!domain || !entry?.clientSecret) throw new Error(`register the application for ${domainInput} first`);
+    const state = randomBytes(16).toString('hex');
+    this.authStates.set(domain, { state, at: Date.now() });
+    return `${portalBaseOf(domain)}oauth/authorize/?client_id=${encodeURIComponent(entry.clientId)}&state=${state}`;
+  }
+
+  /**
+   * Finishes the fallback with the address the portal redirected to (pasted back, or caught by the
+   * desktop app): checks the state, the portal and the OAuth server it names (one of Bitrix24's), exchanges
+   * the code there, proves the tokens with app.info on the configured portal, and connects. Such a portal
+   * has no application token (only ONAPPINSTALL carries it), so online events from it could not be
+   * verified: it is bound offline only and its deletions come from the queue.
+   */
+  async connectWithRedirect(domainInput: string, redirected: string): Promise<PortalAppView> {
+    const allowLoopback = this.options.allowLoopback ?? false;
+    const domain = normalizePortalDomain(domainInput, allowLoopback);
+    const entry = domain ? this.registry.get(domain) : undefined;
+    const secrets = domain ? this.registry.secrets(domain) : null;
+    if (!domain || !entry || !secrets) throw new Error(`register the application for ${domainInput} first`);
+    let params: URLSearchParams;
+    try {
+      params = new URL(redirected.trim()).searchParams;
+    } catch {
+      params = new URLSearchParams(redirected.trim().replace(/^\?/, ''));
+    }
+    const issued = this.authStates.get(domain);
+    if (!issued || params.get('state') !== issued.state || Date.now() - issued.at > 10 * 60_000) throw new Error('that address does not answer the last authorization asked for (state differs or expired): open the authorize URL again');
+    this.authStates.delete(domain);
+    const code = params.get('code') ?? '';
+    if (!/^[\x21-\x7e]{8,512}$/.test(code)) throw new Error('the address holds no authorization code');
+    const named = params.get('domain');
+    if (named !== null && named.toLowerCase() !== domain) throw new Error(`the address is for ${named}, not ${domain}`);
+    const oauthBase = oauthBaseOfServerDomain(params.get('server_domain') ?? 'oauth.bitrix.info', allowLoopback);
+    if (!oauthBase) throw new Error("the address names an OAuth server that is not one of Bitrix24's");
+    const timeoutMs = this.options.rest?.timeoutMs;
+    const answer = await new OAuthClient({ oauthBase, clientId: entry.clientId, clientSecret: secrets.clientSecret, timeoutMs }).exchangeCode(code);
+    if (answer.clientEndpoint !== null && !isPortalRestBase(answer.clientEndpoint, domain)) throw new Error('the OAuth server answered for another portal');
+    if (!(await proveTokens(domain, answer.accessToken, entry.clientId, { timeoutMs }))) throw new Error('the portal did not confirm the tokens');
+    const memberId = answer.memberId ?? params.get('member_id') ?? '';
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(memberId)) throw new Error('the portal named no member_id');
+    const live = this.live.get(domain);
+    this.live.delete(domain);
+    live?.rest.clear();
+    await this.registry.connect(domain, { pair: answer, oauthBase, memberId, appTokenHash: null });
+    await this.registry.setStatus(domain, 'connected', 'connected by authorization code: deletions arrive through the offline queue');
+    this.log.info(`application mode: ${domain} connected by authorization code (app ${entry.clientId}); no application token, so the offline queue alone carries deletions`);
+    this.options.onChange();
+    const connected = this.registry.get(domain)!;
+    this.activate(connected);
+    return describePortal(connected);
   }
 
   /** Starts work for connected portals: bindings, a first drain, and the periodic drain. */
@@ -319,7 +380,8 @@ export class PortalApps implements AppEventHandler {
     live.syncQueued = true;
     this.enqueue(live, async () => {
       live.syncQueued = false;
-      const url = this.handlerUrl;
+      // Without the application token (connected by authorization code) online events cannot be verified.
+      const url = this.registry.get(live.domain)?.appTokenHash ? this.handlerUrl : null;
       const summary = await syncBindings(live.rest, url);
       const entry = this.registry.get(live.domain);
       await this.registry.patch(live.domain, { handlerUrl: summary.handlerRefused ? (entry?.handlerUrl ?? null) : (url ?? entry?.handlerUrl ?? null), handlerRefused: summary.handlerRefused });
@@ -335,7 +397,7 @@ export class PortalApps implements AppEventHandler {
     this.enqueue(live, async () => {
       live.drainQueued = false;
       const entry = this.registry.get(live.domain);
-      if (!entry?.appTokenHash) return;
+      if (!entry) return;
       if (live.reserve === null) {
         const feature = await live.rest.call<{ value?: unknown }>('feature.get', { CODE: 'rest_offline_extended' });
         live.reserve = feature.result?.value === 'Y';
@@ -344,7 +406,7 @@ export class PortalApps implements AppEventHandler {
       const result = await drainOffline({
         rest: live.rest,
         reserve: live.reserve,
-        target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash) },
+        target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash ?? hashToken(`oauth:${live.domain}`)) },
         store: (record) => this.options.store(record),
         processId: entry.offlineProcessId,
         // Kept before rows are stored: if storing fails, the next drain (or the next start) asks for them again.

@@ -111,7 +111,8 @@ export class PortalRegistry {
       status: 'connected',
       statusReason: null,
       memberId: fields.memberId,
-      appTokenHash: fields.appTokenHash ?? entry.appTokenHash,
+      // A token from an earlier install of another member (portal) must not carry over.
+      appTokenHash: fields.appTokenHash ?? (entry.memberId === fields.memberId ? entry.appTokenHash : null),
       oauthBase: fields.oauthBase,
       scope: fields.pair.scope,
       connectedAt: Date.now(),
