@@ -11,7 +11,8 @@ import type { AppEventHandler, PipelineAnswer } from '../pipeline/event-pipeline
 import { fingerprintOfHash, hashToken, type AcceptedToken } from '../tokens/token-registry.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { syncBindings } from './bindings.js';
-import { isPortalRestBase, normalizePortalDomain, oauthBaseOfServerDomain, portalBaseOf, restBaseOf } from './endpoints.js';
+import { exchangeRedirect } from './authorization-code.js';
+import { normalizePortalDomain, portalBaseOf, restBaseOf } from './endpoints.js';
 import { checkInstall, proveTokens, type InstallClaim } from './install.js';
 import { NameDirectory, type JoinedNames } from './name-directory.js';
 import { OAuthClient, ReconnectNeededError, TokenKeeper } from './oauth-client.js';
@@ -128,27 +129,17 @@ export class PortalApps implements AppEventHandler {
     const entry = domain ? this.registry.get(domain) : undefined;
     const secrets = domain ? this.registry.secrets(domain) : null;
     if (!domain || !entry || !secrets) throw new Error(`register the application for ${domainInput} first`);
-    let params: URLSearchParams;
-    try {
-      params = new URL(redirected.trim()).searchParams;
-    } catch {
-      params = new URLSearchParams(redirected.trim().replace(/^\?/, ''));
-    }
     const issued = this.authStates.get(domain);
-    if (!issued || params.get('state') !== issued.state || Date.now() - issued.at > 10 * 60_000) throw new Error('that address does not answer the last authorization asked for (state differs or expired): open the authorize URL again');
     this.authStates.delete(domain);
-    const code = params.get('code') ?? '';
-    if (!/^[\x21-\x7e]{8,512}$/.test(code)) throw new Error('the address holds no authorization code');
-    const named = params.get('domain');
-    if (named !== null && named.toLowerCase() !== domain) throw new Error(`the address is for ${named}, not ${domain}`);
-    const oauthBase = oauthBaseOfServerDomain(params.get('server_domain') ?? 'oauth.bitrix.info', allowLoopback);
-    if (!oauthBase) throw new Error("the address names an OAuth server that is not one of Bitrix24's");
-    const timeoutMs = this.options.rest?.timeoutMs;
-    const answer = await new OAuthClient({ oauthBase, clientId: entry.clientId, clientSecret: secrets.clientSecret, timeoutMs }).exchangeCode(code);
-    if (answer.clientEndpoint !== null && !isPortalRestBase(answer.clientEndpoint, domain)) throw new Error('the OAuth server answered for another portal');
-    if (!(await proveTokens(domain, answer.accessToken, entry.clientId, { timeoutMs }))) throw new Error('the portal did not confirm the tokens');
-    const memberId = answer.memberId ?? params.get('member_id') ?? '';
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(memberId)) throw new Error('the portal named no member_id');
+    const { pair: answer, oauthBase, memberId } = await exchangeRedirect({
+      domain,
+      redirected,
+      issuedState: issued && Date.now() - issued.at <= 10 * 60_000 ? issued.state : null,
+      clientId: entry.clientId,
+      clientSecret: secrets.clientSecret,
+      allowLoopback,
+      timeoutMs: this.options.rest?.timeoutMs,
+    });
     const live = this.live.get(domain);
     this.live.delete(domain);
     live?.rest.clear();
