@@ -1,8 +1,10 @@
 /**
  * `npm run bench:app-drain` (issue 14): deletions queued on a portal while the monitor was away, drained
  * and stored by the next start of a real `serve`, against the fake portal with the documented limits
- * (leaky bucket, burst 50, 2 requests/s) and fsync on. Prints one line per run; `-- --rows N` to change
- * the count (default 10,000). Not part of `npm test`. Needs `node scripts/build-node.mjs` first.
+ * (leaky bucket, burst 50, 2 requests/s) and fsync on. Meanwhile an even-paced client in its own process
+ * (bench/children/paced-client.ts) posts webhook deletions, and the same load runs against a `serve`
+ * without application mode: the two ack latencies say whether REST work delays answers.
+ * `-- --rows N` (default 10,000), `-- --rate N` (default 200 a second). Not part of `npm test`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,9 +13,18 @@ import { parseArgs } from 'node:util';
 import { FakeBitrix24Portal } from '../test/helpers/fake-bitrix24-portal.js';
 import { startServe } from '../test/helpers/serve-process.js';
 import { request } from '../test/helpers/http-client.js';
+import { FIXTURE_TOKEN } from './lib/bodies.js';
+import { bundleChildren, runJsonChild } from './lib/procs.js';
+import type { PacedResult, PacedSpec } from './children/paced-client.js';
 
-const { values } = parseArgs({ options: { rows: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { rows: { type: 'string' }, rate: { type: 'string' } }, strict: true });
 const rows = Number(values.rows ?? 10_000);
+const rate = Number(values.rate ?? 200);
+await bundleChildren();
+
+const paced = (port: number, durationS: number, idBase: number): Promise<PacedResult> =>
+  runJsonChild<PacedResult>('paced-client', { url: `http://127.0.0.1:${port}/`, rate, durationS, idBase, maxSockets: 16 } satisfies PacedSpec);
+const fmt = (r: PacedResult): string => `p50 ${r.latencyMs.p50.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms, max ${r.latencyMs.max.toFixed(1)} ms (${r.answered}/${r.sent} answered, ${r.non2xx} non-2xx)`;
 
 async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +40,7 @@ try {
   const dataDir = path.join(root, 'data');
   const secretFile = path.join(root, 'secret');
   writeFileSync(secretFile, portal.clientSecret, { mode: 0o600 });
-  const common = ['--data-dir', dataDir, '--port', '0', '--no-tunnel', '--no-dashboard', '--allow-loopback-portal'];
+  const common = ['--data-dir', dataDir, '--port', '0', '--no-tunnel', '--no-dashboard', '--allow-loopback-portal', '--token', FIXTURE_TOKEN];
   const health = async (port: number): Promise<{ deletions: number; apps: { status: string }[] }> => (await request(port, { method: 'GET', path: '/health' })).json();
 
   // Connect (the install is posted straight to the listener: no tunnel in a benchmark), then go away.
@@ -46,14 +57,29 @@ try {
   const requestsBefore = portal.requests.length;
   const started = performance.now();
   const second = await startServe(common);
-  await until('all rows stored and cleared', async () => portal.offlineQueue.length === 0 && (await health(second.eventsPort)).deletions === rows, 600_000);
+  // Webhook deletions at an even rate while the drain runs (the load spans the expected drain time).
+  const duringDrain = paced(second.eventsPort, 10, 1);
+  await until('all rows stored and cleared', async () => portal.offlineQueue.length === 0 && (await health(second.eventsPort)).deletions >= rows, 600_000);
   const drainS = (performance.now() - started) / 1000;
   const used = portal.requests.slice(requestsBefore);
+  const appOn = await duringDrain;
+  // Application mode on, queue empty (the steady state: only the periodic drain and name lookups).
+  const appIdle = await paced(second.eventsPort, 10, 1_000_000);
   await second.stop();
+
+  // The same load against a serve without application mode.
+  const plainDir = path.join(root, 'plain');
+  const plain = await startServe(['--data-dir', plainDir, '--port', '0', '--no-tunnel', '--no-dashboard', '--token', FIXTURE_TOKEN]);
+  const appOff = await paced(plain.eventsPort, 10, 1);
+  await plain.stop();
   console.log(
     `app drain: ${rows} queued deletions stored in ${drainS.toFixed(1)} s from serve start (limit 60 s) under burst ${portal.limits?.burst} / ${portal.limits?.perSecond} per s; ` +
       `${used.length} requests to the portal (${used.filter((r) => r.method === 'batch').length} batch, ${used.filter((r) => r.status === 503).length} answered 503); queueing took ${(queueMs / 1000).toFixed(1)} s`,
   );
+  console.log(`ack latency at ${rate}/s, application mode on, during the drain: ${fmt(appOn)}`);
+  console.log(`ack latency at ${rate}/s, application mode on, queue empty:      ${fmt(appIdle)}`);
+  console.log(`ack latency at ${rate}/s, application mode off:                   ${fmt(appOff)}`);
+  console.log(`p99 on/off: ${(appIdle.latencyMs.p99 / appOff.latencyMs.p99).toFixed(2)} (queue empty), ${(appOn.latencyMs.p99 / appOff.latencyMs.p99).toFixed(2)} (during the drain)`);
 } finally {
   await portal.close();
   rmSync(root, { recursive: true, force: true });

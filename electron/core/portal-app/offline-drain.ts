@@ -102,10 +102,17 @@ function rowsOf(result: unknown): unknown[] {
   return Array.isArray(events) ? events.slice(0, PAGE) : [];
 }
 
+/** Rows handed to the store at a time: one group commit each, so online events between them wait for small writes only. */
+const STORE_CHUNK = 50;
+
 /** Stores the rows through the pipeline's path; throws (rows stay on the portal) when the log refuses one. */
 async function storeRows(rows: unknown[], deps: DrainDeps, result: DrainResult): Promise<void> {
   const receivedAt = (deps.now ?? Date.now)();
-  const answers = await Promise.all(rows.map((row) => recordFromOfflineRow(row, deps.target, receivedAt)).map((record) => (record ? deps.store(record) : null)));
+  const records = rows.map((row) => recordFromOfflineRow(row, deps.target, receivedAt));
+  const answers: (PipelineAnswer | null)[] = [];
+  for (let i = 0; i < records.length; i += STORE_CHUNK) {
+    answers.push(...(await Promise.all(records.slice(i, i + STORE_CHUNK).map((record) => (record ? deps.store(record) : null)))));
+  }
   for (const a of answers) {
     if (a === null) result.skipped++;
     else if (a.status !== 200) throw new Error(`the log cannot store queued deletions (${'error' in a.body ? a.body.error : a.status}); they stay on the portal`);
