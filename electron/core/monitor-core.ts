@@ -393,6 +393,20 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     this.scheduleStatus();
   }
 
+  /** Authorization-code fallback, step 1: the portal's authorize page for a registered app. */
+  appAuthorizeUrl(domain: string): string {
+    if (!this.apps) throw new CallError('APP_MODE_OFF', 'application mode is not available here');
+    return this.apps.authorizeUrl(domain);
+  }
+
+  /** Authorization-code fallback, step 2: the address the portal redirected to. */
+  async appConnectWithRedirect(domain: string, redirected: string): Promise<PortalAppState> {
+    if (!this.apps) throw new CallError('APP_MODE_OFF', 'application mode is not available here');
+    const state = await this.apps.connectWithRedirect(domain, redirected);
+    this.emit('statusChanged', this.status());
+    return state;
+  }
+
   async listPortalApps(): Promise<PortalAppState[]> {
     return this.apps?.portals ?? [];
   }

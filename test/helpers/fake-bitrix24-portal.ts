@@ -166,6 +166,10 @@ export class FakeBitrix24Portal {
   refreshCount = 0;
   /** Delay before the OAuth server answers (to widen races in tests). */
   oauthDelayMs = 0;
+  /** Delay before REST answers (a slow portal). */
+  restDelayMs = 0;
+  /** The app's handler path as entered in the portal's form: where /oauth/authorize/ redirects. */
+  appHandlerUrl = 'https://monitor.example/handler';
 
   private readonly access = new Map<string, { expiresAt: number; userId: number }>();
   private readonly refresh = new Map<string, { userId: number }>();
@@ -470,7 +474,19 @@ export class FakeBitrix24Portal {
     } catch {
       return answer(400, { error: 'INVALID_REQUEST', error_description: 'unreadable request' });
     }
+    if (path === '/oauth/authorize/') {
+      // The admin is logged in (a fake portal has no login page): redirect to the app with a code.
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      this.requests.push({ server: 'portal', httpMethod: req.method ?? '', path, method: 'oauth/authorize', params: Object.fromEntries(query), status: 302, at: Date.now() });
+      if (query.get('client_id') !== this.clientId) return this.send(res, 400, { error: 'invalid_client', error_description: 'unknown client_id' });
+      const target = new URL(this.appHandlerUrl);
+      for (const [k, v] of Object.entries({ code: this.authorize(1), state: query.get('state') ?? '', domain: this.domain, member_id: this.memberId, scope: 'crm,user_brief', server_domain: `127.0.0.1:${this.oauthPort}` })) target.searchParams.set(k, v);
+      res.writeHead(302, { Location: target.toString() });
+      res.end();
+      return;
+    }
     if (!match) return answer(404, { error: 'NOT_FOUND', error_description: 'not found' });
+    if (this.restDelayMs) await new Promise((r) => setTimeout(r, this.restDelayMs));
     if (!this.takeFromBucket()) return answer(503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
     const started = Date.now();
     try {

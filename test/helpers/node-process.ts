@@ -19,9 +19,9 @@ export interface Proc {
 }
 
 /** Spawns `node ...args` and tracks its `name: value` stdout lines. `label` names it in errors. */
-export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, options: { label?: string; waitTimeoutMs?: number } = {}): Proc {
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, options: { label?: string; waitTimeoutMs?: number; stdin?: boolean } = {}): Proc {
   const label = options.label ?? 'process';
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, args, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines = new Map<string, string>();
   const waiters: { name: string; resolve: (v: string) => void }[] = [];
   let stderr = '';

@@ -9,8 +9,8 @@ export interface ServeProcess extends Proc {
 }
 
 /** Starts the built `serve` and waits for its `events:` line. */
-export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const serve = spawnNode([SERVE_BIN, ...args], env, { label: 'serve', waitTimeoutMs: 15_000 });
+export async function startServe(args: string[], env: NodeJS.ProcessEnv = {}, options: { stdin?: boolean } = {}): Promise<ServeProcess> {
+  const serve = spawnNode([SERVE_BIN, ...args], env, { label: 'serve', waitTimeoutMs: 15_000, ...options });
   const events = await serve.waitFor('events');
   return { ...serve, eventsPort: Number(new URL(events).port) };
 }

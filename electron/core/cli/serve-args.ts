@@ -21,6 +21,8 @@ export interface ServeArgs {
   appKeyFile: string | null;
   /** Offline-queue drain period in seconds (default 60). */
   appDrainSeconds: number | undefined;
+  /** Connect `--app` by the authorization code instead of waiting for ONAPPINSTALL. */
+  appAuthorize: boolean;
 }
 
 export const SERVE_USAGE = `Usage: npm run serve -- [options]
@@ -43,6 +45,8 @@ Application mode (a portal connected as a Bitrix24 local application; kept for l
   --app-key-file FILE   key that seals secrets at rest (default: beside the data folder, mode 0600;
                         or set B24DM_APP_KEY to 64 hex characters)
   --app-drain-seconds N drain the portal's offline queue every N seconds (default 60)
+  --app-authorize       ONAPPINSTALL was missed: print the portal's authorize URL, then read the address
+                        it redirected to from standard input (the offline queue then carries deletions)
   --allow-loopback-portal
                         tests only: accept a portal and OAuth server at http://127.0.0.1:PORT
   --help                this text`;
@@ -78,6 +82,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
       'app-key-file': { type: 'string' },
       'app-drain-seconds': { type: 'string' },
       'allow-loopback-portal': { type: 'boolean' },
+      'app-authorize': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -95,6 +100,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
   const clientId = values['app-client-id'];
   if ((appDomain === undefined) !== (clientId === undefined)) throw new Error('--app and --app-client-id go together');
   if (values['app-client-secret-file'] !== undefined && appDomain === undefined) throw new Error('--app-client-secret-file needs --app');
+  if (values['app-authorize'] && appDomain === undefined) throw new Error('--app-authorize needs --app');
   const drain = values['app-drain-seconds'];
   if (drain !== undefined && (!/^\d{1,6}$/.test(drain) || Number(drain) < 1)) throw new Error(`--app-drain-seconds must be a whole number of seconds, got "${drain}"`);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
@@ -116,5 +122,6 @@ export function parseServeArgs(argv: string[]): ServeArgs | 'help' {
     allowLoopbackPortal: values['allow-loopback-portal'] ?? false,
     appKeyFile: keyFile,
     appDrainSeconds: drain === undefined ? undefined : Number(drain),
+    appAuthorize: values['app-authorize'] ?? false,
   };
 }

@@ -3,6 +3,7 @@
  * (`events:`, `dashboard:`, `tunnel:` each time the tunnel comes online) and logs to stderr and to
  * the log folder. SIGINT/SIGTERM stop it after the log is flushed.
  */
+import { createInterface } from 'node:readline';
 import { MonitorCore } from '../monitor-core.js';
 import { createFileLogger } from '../util/file-logger.js';
 import { describeError } from '../util/logger.js';
@@ -81,6 +82,31 @@ async function main(): Promise<void> {
   };
   core.on('statusChanged', printTunnel);
   printTunnel();
+  if (args.app && args.appAuthorize) authorizeFromStdin(core, args.app.domain);
+}
+
+/** `--app-authorize`: prints the authorize URL and connects with each address pasted on stdin until one works. */
+function authorizeFromStdin(core: MonitorCore, domain: string): void {
+  const ask = (): void => void process.stdout.write(`authorize: ${core.appAuthorizeUrl(domain)}\n`);
+  ask();
+  process.stderr.write('serve: open the authorize URL, approve, then paste the address the portal redirected to here and press Enter\n');
+  const lines = createInterface({ input: process.stdin });
+  let busy = false;
+  lines.on('line', (line) => {
+    if (busy || !line.trim()) return;
+    busy = true;
+    core
+      .appConnectWithRedirect(domain, line)
+      .then((state) => {
+        process.stdout.write(`app: ${state.domain} ${state.status}\n`);
+        lines.close();
+      })
+      .catch((error: unknown) => {
+        process.stderr.write(`serve: not connected: ${describeError(error)}\n`);
+        ask();
+      })
+      .finally(() => (busy = false));
+  });
 }
 
 void main();

@@ -28,6 +28,22 @@ export function restBaseOf(domain: string): string {
   return `${isLoopbackDomain(domain) ? 'http' : 'https'}://${domain}/rest/`;
 }
 
+/** The portal's own base URL (`https://<domain>/`), e.g. for its /oauth/authorize/ page. */
+export function portalBaseOf(domain: string): string {
+  return `${isLoopbackDomain(domain) ? 'http' : 'https'}://${domain}/`;
+}
+
+/**
+ * The OAuth server base named by a redirect's `server_domain` (`oauth.bitrix.info`), or null when it is
+ * not one of Bitrix24's (with `allowLoopback`, also `127.0.0.1:PORT`).
+ */
+export function oauthBaseOfServerDomain(serverDomain: string, allowLoopback: boolean): string | null {
+  const host = serverDomain.trim().toLowerCase();
+  if (OAUTH_HOSTS.includes(host)) return `https://${host}/`;
+  if (allowLoopback && LOOPBACK.test(host)) return `http://${host}/`;
+  return null;
+}
+
 /** True when `endpoint` is exactly the REST base of `domain`. */
 export function isPortalRestBase(endpoint: string, domain: string): boolean {
   return endpoint.toLowerCase() === restBaseOf(domain);

@@ -69,7 +69,8 @@ export class NameDirectory {
   join<T extends { portal: string; userId: number | null; entityTypeId: number }>(row: T): T & JoinedNames {
     const names = Object.hasOwn(this.data.portals, row.portal) ? this.data.portals[row.portal] : undefined;
     if (!names) return row;
-    const userName = row.userId !== null && Object.hasOwn(names.users, String(row.userId)) ? names.users[String(row.userId)]!.name : undefined;
+    // An empty name is a user the portal did not return (deleted, or no access): remembered, not shown.
+    const userName = row.userId !== null && Object.hasOwn(names.users, String(row.userId)) ? names.users[String(row.userId)]!.name || undefined : undefined;
     const entityTypeName = Object.hasOwn(names.types, String(row.entityTypeId)) ? names.types[String(row.entityTypeId)] : undefined;
     if (userName === undefined && entityTypeName === undefined) return row;
     return { ...row, ...(userName !== undefined && { userName }), ...(entityTypeName !== undefined && { entityTypeName }) };
@@ -94,7 +95,7 @@ export class NameDirectory {
       for (const id of chunk) {
         const rows = answer.result[`u${id}`];
         const name = Array.isArray(rows) ? userDisplayName(rows[0]) : null;
-        if (name) names.users[String(id)] = { name, at: now };
+        if (name || !answer.errors[`u${id}`]) names.users[String(id)] = { name: name ?? '', at: now };
       }
     }
     if (now - names.typesAt > DAY_MS) {

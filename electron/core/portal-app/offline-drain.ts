@@ -10,6 +10,7 @@ import { PayloadError, readDeletion } from '../events/payload.js';
 import { buildRecord, type UnsequencedRecord } from '../events/deletion-record.js';
 import type { ParsedObject } from '../events/parse-body.js';
 import type { PipelineAnswer } from '../pipeline/event-pipeline.js';
+import { randomBytes } from 'node:crypto';
 import type { RestClient } from './rest-client.js';
 
 export interface DrainTarget {
@@ -27,6 +28,8 @@ export interface DrainResult {
   duplicates: number;
   /** Rows that were not deletions or were malformed (cleared, not stored). */
   skipped: number;
+  /** The reservation used: pass it to the next drain, so rows reserved by a failed one come back. */
+  processId: string | null;
 }
 
 const PAGE = 50;
@@ -78,44 +81,91 @@ export function recordFromOfflineRow(row: unknown, target: DrainTarget, received
   }
 }
 
-/** Takes every row the queue holds now; throws (leaving reserved rows on the portal) when the log cannot store them. */
-export async function drainOffline(deps: {
+export interface DrainDeps {
   rest: RestClient;
   target: DrainTarget;
+  /** The plan has `rest_offline_extended`: reserve with clear=0, clear after storing. */
   reserve: boolean;
   store: (record: UnsequencedRecord) => Promise<PipelineAnswer>;
   now?: () => number;
-  maxPages?: number;
-}): Promise<DrainResult> {
-  const result: DrainResult = { rows: 0, stored: 0, duplicates: 0, skipped: 0 };
-  let processId: string | undefined;
-  for (let page = 0; page < (deps.maxPages ?? 10_000); page++) {
-    const answer = await deps.rest.call<{ process_id?: unknown; events?: unknown }>('event.offline.get', {
-      clear: deps.reserve ? 0 : 1,
-      limit: PAGE,
-      ...(processId && { process_id: processId }),
-    });
-    const events = Array.isArray(answer.result?.events) ? (answer.result.events as unknown[]) : [];
-    if (typeof answer.result?.process_id === 'string') processId = answer.result.process_id;
-    if (events.length === 0) break;
-    const receivedAt = (deps.now ?? Date.now)();
-    const records = events.map((row) => recordFromOfflineRow(row, deps.target, receivedAt));
-    const answers = await Promise.all(records.map((record) => (record ? deps.store(record) : null)));
-    for (const a of answers) {
-      if (a === null) result.skipped++;
-      else if (a.status !== 200) throw new Error(`the log cannot store queued deletions (${'error' in a.body ? a.body.error : a.status}); they stay on the portal`);
-      else if ('duplicate' in a.body && a.body.duplicate) result.duplicates++;
-      else result.stored++;
+  maxRounds?: number;
+  /** The previous drain's reservation (rows it reserved and did not clear come back with it). */
+  processId?: string | null;
+  /** Told the reservation before anything is read (persist it: a crash mid-drain must not strand rows). */
+  onProcessId?: (processId: string) => void;
+  /** Pages of 50 read in one `batch` request when reserving (default 25: 1,250 rows a request). */
+  pagesPerBatch?: number;
+}
+
+function rowsOf(result: unknown): unknown[] {
+  const events = result && typeof result === 'object' ? (result as Record<string, unknown>)['events'] : undefined;
+  return Array.isArray(events) ? events.slice(0, PAGE) : [];
+}
+
+/** Rows handed to the store at a time: one group commit each, so online events between them wait for small writes only. */
+const STORE_CHUNK = 50;
+
+/** Stores the rows through the pipeline's path; throws (rows stay on the portal) when the log refuses one. */
+async function storeRows(rows: unknown[], deps: DrainDeps, result: DrainResult): Promise<void> {
+  const receivedAt = (deps.now ?? Date.now)();
+  const records = rows.map((row) => recordFromOfflineRow(row, deps.target, receivedAt));
+  const answers: (PipelineAnswer | null)[] = [];
+  for (let i = 0; i < records.length; i += STORE_CHUNK) {
+    answers.push(...(await Promise.all(records.slice(i, i + STORE_CHUNK).map((record) => (record ? deps.store(record) : null)))));
+  }
+  for (const a of answers) {
+    if (a === null) result.skipped++;
+    else if (a.status !== 200) throw new Error(`the log cannot store queued deletions (${'error' in a.body ? a.body.error : a.status}); they stay on the portal`);
+    else if ('duplicate' in a.body && a.body.duplicate) result.duplicates++;
+    else result.stored++;
+  }
+  result.rows += rows.length;
+}
+
+/**
+ * Takes every row the queue holds now. Reserving, it reads up to `pagesPerBatch` pages of 50 in one
+ * `batch` request, each page under its own process_id derived from one reservation (`<id>.<page>`:
+ * rows reserved by one page are not handed to the next), stores them, then clears them in one more
+ * `batch`: 10,000 rows cost 16 requests, well inside the portal's burst. Without reservation the portal
+ * deletes rows as it hands them out, so it reads one page at a time to risk no more than 50.
+ */
+export async function drainOffline(deps: DrainDeps): Promise<DrainResult> {
+  const result: DrainResult = { rows: 0, stored: 0, duplicates: 0, skipped: 0, processId: null };
+  const maxRounds = deps.maxRounds ?? 10_000;
+  if (!deps.reserve) {
+    for (let round = 0; round < maxRounds; round++) {
+      const rows = rowsOf((await deps.rest.call('event.offline.get', { clear: 1, limit: PAGE })).result);
+      if (rows.length === 0) break;
+      await storeRows(rows, deps, result);
+      if (rows.length < PAGE) break;
     }
-    result.rows += events.length;
-    if (deps.reserve && processId) {
-      const ids = events.flatMap((row) => {
+    return result;
+  }
+  const base = deps.processId && /^[A-Za-z0-9_-]{1,60}$/.test(deps.processId) ? deps.processId : `b24dm-${randomBytes(8).toString('hex')}`;
+  result.processId = base;
+  if (base !== deps.processId) deps.onProcessId?.(base);
+  const pages = Math.min(50, Math.max(1, deps.pagesPerBatch ?? 25));
+  for (let round = 0; round < maxRounds; round++) {
+    const reads = await deps.rest.batch(
+      Object.fromEntries(Array.from({ length: pages }, (_, i) => [`p${i}`, ['event.offline.get', { clear: 0, limit: PAGE, process_id: `${base}.${i}` }]])),
+    );
+    const failed = Object.values(reads.errors)[0];
+    if (failed) throw new Error(`event.offline.get failed: ${failed.error} ${failed.error_description}`);
+    const perPage = Array.from({ length: pages }, (_, i) => rowsOf(reads.result[`p${i}`]));
+    const rows = perPage.flat();
+    if (rows.length === 0) break;
+    await storeRows(rows, deps, result);
+    const clears = perPage.flatMap((pageRows, i): [string, [string, Record<string, unknown>]][] => {
+      const ids = pageRows.flatMap((row) => {
         const id = row && typeof row === 'object' ? (row as Record<string, unknown>)['ID'] : undefined;
         return typeof id === 'string' || typeof id === 'number' ? [String(id)] : [];
       });
-      await deps.rest.call('event.offline.clear', { process_id: processId, id: ids });
-    }
-    if (events.length < PAGE) break;
+      return ids.length ? [[`c${i}`, ['event.offline.clear', { process_id: `${base}.${i}`, id: ids }]]] : [];
+    });
+    const cleared = await deps.rest.batch(Object.fromEntries(clears));
+    const clearFailed = Object.values(cleared.errors)[0];
+    if (clearFailed) throw new Error(`event.offline.clear failed: ${clearFailed.error} ${clearFailed.error_description} (the rows are stored; the next drain finds them again and they are duplicates)`);
+    if (perPage.some((pageRows) => pageRows.length < PAGE)) break;
   }
   return result;
 }

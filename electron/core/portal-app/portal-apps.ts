@@ -4,14 +4,15 @@
  * drain and the name directories. MonitorCore holds one of these; the pipeline sees it only as an
  * `AppEventHandler` (answers at once, never waiting for REST), and the store not at all.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ParsedObject } from '../events/parse-body.js';
 import type { UnsequencedRecord } from '../events/deletion-record.js';
 import type { AppEventHandler, PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { fingerprintOfHash, hashToken, type AcceptedToken } from '../tokens/token-registry.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { syncBindings } from './bindings.js';
-import { normalizePortalDomain, restBaseOf } from './endpoints.js';
+import { exchangeRedirect } from './authorization-code.js';
+import { normalizePortalDomain, portalBaseOf, restBaseOf } from './endpoints.js';
 import { checkInstall, proveTokens, type InstallClaim } from './install.js';
 import { NameDirectory, type JoinedNames } from './name-directory.js';
 import { OAuthClient, ReconnectNeededError, TokenKeeper } from './oauth-client.js';
@@ -69,6 +70,8 @@ export class PortalApps implements AppEventHandler {
   private readonly live = new Map<string, Live>();
   private readonly proofs = new Map<string, number>();
   private readonly pendingUsers = new Map<string, Set<number>>();
+  /** Authorization-code fallback: the `state` issued per portal, and when. */
+  private readonly authStates = new Map<string, { state: string; at: number }>();
   private handlerUrl: string | null = null;
   private drainTimer: NodeJS.Timeout | null = null;
   private namesTimer: NodeJS.Timeout | null = null;
@@ -100,6 +103,55 @@ export class PortalApps implements AppEventHandler {
     if (entry.status === 'install-expected') this.log.info(`application mode: waiting for ONAPPINSTALL from ${domain} (app ${clientId})`);
     this.options.onChange();
     return describePortal(entry);
+  }
+
+  /**
+   * Fallback when ONAPPINSTALL was missed: the portal's authorize page for this app (the admin opens it,
+   * the portal redirects to the app's handler path with a code valid 30 s). Register the app first.
+   */
+  authorizeUrl(domainInput: string): string {
+    const domain = normalizePortalDomain(domainInput, this.options.allowLoopback ?? false);
+    const entry = domain ? this.registry.get(domain) : undefined;
+    if (!domain || !entry?.clientSecret) throw new Error(`register the application for ${domainInput} first`);
+    const state = randomBytes(16).toString('hex');
+    this.authStates.set(domain, { state, at: Date.now() });
+    return `${portalBaseOf(domain)}oauth/authorize/?client_id=${encodeURIComponent(entry.clientId)}&state=${state}`;
+  }
+
+  /**
+   * Finishes the fallback with the address the portal redirected to (pasted back, or caught by the
+   * desktop app): checks the state, the portal and the OAuth server it names (one of Bitrix24's), exchanges
+   * the code there, proves the tokens with app.info on the configured portal, and connects. Such a portal
+   * has no application token (only ONAPPINSTALL carries it), so online events from it could not be
+   * verified: it is bound offline only and its deletions come from the queue.
+   */
+  async connectWithRedirect(domainInput: string, redirected: string): Promise<PortalAppView> {
+    const allowLoopback = this.options.allowLoopback ?? false;
+    const domain = normalizePortalDomain(domainInput, allowLoopback);
+    const entry = domain ? this.registry.get(domain) : undefined;
+    const secrets = domain ? this.registry.secrets(domain) : null;
+    if (!domain || !entry || !secrets) throw new Error(`register the application for ${domainInput} first`);
+    const issued = this.authStates.get(domain);
+    this.authStates.delete(domain);
+    const { pair: answer, oauthBase, memberId } = await exchangeRedirect({
+      domain,
+      redirected,
+      issuedState: issued && Date.now() - issued.at <= 10 * 60_000 ? issued.state : null,
+      clientId: entry.clientId,
+      clientSecret: secrets.clientSecret,
+      allowLoopback,
+      timeoutMs: this.options.rest?.timeoutMs,
+    });
+    const live = this.live.get(domain);
+    this.live.delete(domain);
+    live?.rest.clear();
+    await this.registry.connect(domain, { pair: answer, oauthBase, memberId, appTokenHash: null });
+    await this.registry.setStatus(domain, 'connected', 'connected by authorization code: deletions arrive through the offline queue');
+    this.log.info(`application mode: ${domain} connected by authorization code (app ${entry.clientId}); no application token, so the offline queue alone carries deletions`);
+    this.options.onChange();
+    const connected = this.registry.get(domain)!;
+    this.activate(connected);
+    return describePortal(connected);
   }
 
   /** Starts work for connected portals: bindings, a first drain, and the periodic drain. */
@@ -177,7 +229,7 @@ export class PortalApps implements AppEventHandler {
     const entry = domain ? this.registry.get(domain) : undefined;
     if (!entry || !hash || !entry.appTokenHash || !sameHash(hash, entry.appTokenHash)) {
       this.options.quarantine(hash, event, domain);
-      this.log.warn(`refused: ${event} from ${domain ?? 'unknown portal'} with ${token ? `an unknown application token (${fingerprintOfHash(hash!)})` : 'no application token'}`);
+      this.logRefusal(`refused: ${event} from ${domain ?? 'unknown portal'} with ${token ? `an unknown application token (${fingerprintOfHash(hash!)})` : 'no application token'}`);
       return { status: 401, body: { error: token ? 'unknown application token' : 'auth[application_token] is missing' } };
     }
     if (event === 'ONAPPUNINSTALL') {
@@ -203,8 +255,20 @@ export class PortalApps implements AppEventHandler {
 
   private refuseInstall(hash: string | null, domain: string | null, reason: string): PipelineAnswer {
     this.options.quarantine(hash, 'ONAPPINSTALL', domain);
-    this.log.warn(`refused: ONAPPINSTALL from ${domain ?? 'unknown portal'}: ${reason}`);
+    this.logRefusal(`refused: ONAPPINSTALL from ${domain ?? 'unknown portal'}: ${reason}`);
     return { status: 401, body: { error: `install refused: ${reason}` } };
+  }
+
+  private refusals = { minute: 0, count: 0 };
+
+  /** At most 20 refusal lines a minute (the listener is public: a flood must not flood the log). */
+  private logRefusal(line: string): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.refusals.minute) {
+      if (this.refusals.count > 20) this.log.warn(`application mode: ${this.refusals.count - 20} more refused request(s) not logged`);
+      this.refusals = { minute, count: 0 };
+    }
+    if (++this.refusals.count <= 20) this.log.warn(line);
   }
 
   private async acceptInstall(claim: InstallClaim, hash: string): Promise<void> {
@@ -254,9 +318,17 @@ export class PortalApps implements AppEventHandler {
 
   private activate(entry: PortalEntry): void {
     if (this.stopped || this.live.has(entry.domain)) return;
-    const secrets = this.registry.secrets(entry.domain);
+    let secrets: ReturnType<PortalRegistry['secrets']>;
+    try {
+      secrets = this.registry.secrets(entry.domain);
+    } catch (error) {
+      // A data folder copied without its key, or a key file replaced: the portal must be connected again.
+      this.log.error(`application mode: ${entry.domain}: its secrets cannot be opened with this key (${describeError(error)})`);
+      void this.reconnectNeeded(entry.domain, 'its secrets cannot be opened with this key');
+      return;
+    }
     if (!secrets?.pair || !entry.oauthBase) {
-      void this.registry.setStatus(entry.domain, 'reconnect-needed', 'no tokens are stored').then(() => this.options.onChange());
+      void this.reconnectNeeded(entry.domain, 'no tokens are stored');
       return;
     }
     const domain = entry.domain;
@@ -301,7 +373,8 @@ export class PortalApps implements AppEventHandler {
     live.syncQueued = true;
     this.enqueue(live, async () => {
       live.syncQueued = false;
-      const url = this.handlerUrl;
+      // Without the application token (connected by authorization code) online events cannot be verified.
+      const url = this.registry.get(live.domain)?.appTokenHash ? this.handlerUrl : null;
       const summary = await syncBindings(live.rest, url);
       const entry = this.registry.get(live.domain);
       await this.registry.patch(live.domain, { handlerUrl: summary.handlerRefused ? (entry?.handlerUrl ?? null) : (url ?? entry?.handlerUrl ?? null), handlerRefused: summary.handlerRefused });
@@ -317,7 +390,7 @@ export class PortalApps implements AppEventHandler {
     this.enqueue(live, async () => {
       live.drainQueued = false;
       const entry = this.registry.get(live.domain);
-      if (!entry?.appTokenHash) return;
+      if (!entry) return;
       if (live.reserve === null) {
         const feature = await live.rest.call<{ value?: unknown }>('feature.get', { CODE: 'rest_offline_extended' });
         live.reserve = feature.result?.value === 'Y';
@@ -326,8 +399,11 @@ export class PortalApps implements AppEventHandler {
       const result = await drainOffline({
         rest: live.rest,
         reserve: live.reserve,
-        target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash) },
+        target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash ?? hashToken(`oauth:${live.domain}`)) },
         store: (record) => this.options.store(record),
+        processId: entry.offlineProcessId,
+        // Kept before rows are stored: if storing fails, the next drain (or the next start) asks for them again.
+        onProcessId: (processId) => void this.registry.patch(live.domain, { offlineProcessId: processId }).catch(() => undefined),
       });
       await this.registry.patch(live.domain, { lastDrain: { at: Date.now(), rows: result.rows } });
       if (result.rows) this.log.info(`application mode: ${live.domain}: offline queue gave ${result.rows} row(s): ${result.stored} stored, ${result.duplicates} already in the log, ${result.skipped} skipped`);

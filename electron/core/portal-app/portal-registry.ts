@@ -36,6 +36,8 @@ const entrySchema = z.object({
   handlerUrl: z.string().max(255).nullable(),
   handlerRefused: z.boolean(),
   lastDrain: z.object({ at: z.number(), rows: z.number().int().min(0) }).nullable(),
+  /** The offline queue reservation in use (rows reserved by a drain that failed come back with it). */
+  offlineProcessId: z.string().max(100).nullable().default(null),
 });
 export type PortalEntry = z.infer<typeof entrySchema>;
 
@@ -109,7 +111,8 @@ export class PortalRegistry {
       status: 'connected',
       statusReason: null,
       memberId: fields.memberId,
-      appTokenHash: fields.appTokenHash ?? entry.appTokenHash,
+      // A token from an earlier install of another member (portal) must not carry over.
+      appTokenHash: fields.appTokenHash ?? (entry.memberId === fields.memberId ? entry.appTokenHash : null),
       oauthBase: fields.oauthBase,
       scope: fields.pair.scope,
       connectedAt: Date.now(),
@@ -141,7 +144,7 @@ export class PortalRegistry {
     });
   }
 
-  async patch(domain: string, patch: Partial<Pick<PortalEntry, 'handlerUrl' | 'handlerRefused' | 'lastDrain'>>): Promise<void> {
+  async patch(domain: string, patch: Partial<Pick<PortalEntry, 'handlerUrl' | 'handlerRefused' | 'lastDrain' | 'offlineProcessId'>>): Promise<void> {
     await this.put({ ...this.require(domain), ...patch });
   }
 
@@ -209,5 +212,6 @@ function blank(domain: string, clientId: string): PortalEntry {
     handlerUrl: null,
     handlerRefused: false,
     lastDrain: null,
+    offlineProcessId: null,
   };
 }

@@ -65,6 +65,8 @@ const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'ob
 export class RestClient {
   private readonly queue: PQueue;
   private readonly http: HttpCall;
+  /** Aborted by `clear()`: calls waiting for the limiter reject instead of waiting forever. */
+  private readonly stopped = new AbortController();
   /** Requests sent (attempts included). */
   sent = 0;
 
@@ -78,18 +80,19 @@ export class RestClient {
     return this.queue.size;
   }
 
-  /** Drops calls not started yet (at stop); they reject. */
+  /** Drops calls not started yet (at stop); they reject, and no later call is made. */
   clear(): void {
+    this.stopped.abort(new Error('the REST client was stopped'));
     this.queue.clear();
   }
 
   async call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<RestAnswer<T>> {
-    const answer = await pRetry(() => this.queue.add(() => this.authed(method, params)), {
+    const answer = await pRetry(() => this.queue.add(() => this.authed(method, params), { signal: this.stopped.signal }), {
       retries: this.options.retries ?? 4,
       minTimeout: this.options.minBackoffMs ?? 1000,
       factor: 2,
       randomize: true,
-      shouldRetry: ({ error }) => isRetryable(error),
+      shouldRetry: ({ error }) => isRetryable(error) && !this.stopped.signal.aborted,
     });
     const out: RestAnswer<T> = { result: answer['result'] as T };
     if (typeof answer['total'] === 'number') out.total = answer['total'];

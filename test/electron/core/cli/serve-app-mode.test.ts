@@ -7,6 +7,8 @@
  * searched for in the data folder, logs, an export and serve's output.
  */
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -199,5 +201,68 @@ describe('serve in application mode', () => {
     await expect(startServe(['--data-dir', dataDir, '--no-tunnel', '--app', 'a.bitrix24.com', '--app-client-id', 'local.x'], { B24DM_APP_CLIENT_SECRET: '' })).rejects.toThrow(
       /B24DM_APP_CLIENT_SECRET/,
     );
+  });
+
+  it('connects by the authorization code when ONAPPINSTALL was missed: forged redirects refused, then offline-only and drained', { timeout: 120_000 }, async () => {
+    const portal = await FakeBitrix24Portal.start();
+    cleanups.push(() => portal.close());
+    const hits: string[] = [];
+    const evil = http.createServer((req, res) => (hits.push(req.url ?? ''), res.end('{}')));
+    await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => (evil.closeAllConnections(), evil.close(r))));
+    const evilHost = `127.0.0.1:${(evil.address() as AddressInfo).port}`;
+    const root = tempDir();
+    const dataDir = path.join(root, 'data');
+    const serve = await startServe(
+      ['--data-dir', dataDir, '--port', '0', '--no-tunnel', '--no-dashboard', '--allow-loopback-portal', '--app-drain-seconds', '1', '--app', portal.domain, '--app-client-id', portal.clientId, '--app-authorize'],
+      { B24DM_APP_CLIENT_SECRET: portal.clientSecret },
+      { stdin: true },
+    );
+    cleanups.push(async () => {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    });
+    const authorizeLines = (): string[] => serve.stdout().split('\n').filter((l) => l.startsWith('authorize: ')).map((l) => l.slice(11));
+    const redirectOf = async (authorize: string): Promise<URL> => {
+      const answer = await fetch(authorize, { redirect: 'manual' });
+      expect(answer.status).toBe(302);
+      return new URL(answer.headers.get('location')!);
+    };
+    const paste = async (address: string, expectLines: number): Promise<void> => {
+      serve.child.stdin!.write(address + '\n');
+      await until('answer to the paste', () => authorizeLines().length >= expectLines || serve.lines.has('app'));
+    };
+    await until('authorize URL', () => authorizeLines().length === 1);
+    expect(authorizeLines()[0]).toMatch(new RegExp(`^http://${portal.domain}/oauth/authorize/\\?client_id=${portal.clientId.replace(/\./g, '\\.')}&state=[0-9a-f]{32}$`));
+
+    // A redirect whose state is not the one asked for, then one naming another OAuth server: refused, nobody called.
+    const first = await redirectOf(authorizeLines()[0]!);
+    first.searchParams.set('state', 'f'.repeat(32));
+    await paste(first.toString(), 2);
+    expect(serve.stderr()).toContain('state differs');
+    const second = await redirectOf(authorizeLines()[1]!);
+    second.searchParams.set('server_domain', evilHost.replace('127.0.0.1', 'localhost')); // reaches the recorder if ever called
+    await paste(second.toString(), 3);
+    expect(serve.stderr()).toContain("not one of Bitrix24's");
+    const third = await redirectOf(authorizeLines()[2]!);
+    third.searchParams.set('domain', 'other.bitrix24.com');
+    await paste(third.toString(), 4);
+    expect(serve.stderr()).toContain('not 127.0.0.1');
+    expect(portal.calls('oauth/token')).toEqual([]);
+    expect(serve.lines.has('app')).toBe(false);
+
+    // The real redirect: connected, offline bindings only (no application token to verify online events).
+    const real = await redirectOf(authorizeLines()[3]!);
+    serve.child.stdin!.write(real.toString() + '\n');
+    expect(await serve.waitFor('app')).toBe(`${portal.domain} connected`);
+    await until('offline bindings', () => portal.bindings.length === 7);
+    expect(portal.bindings.every((b) => b.eventType === 'offline')).toBe(true);
+    await portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 4242, userId: 7 });
+    await until('drained', async () => (await request(serve.eventsPort, { method: 'GET', path: '/health' })).json().deletions === 1);
+    expect(hits).toEqual([]);
+    serve.child.kill('SIGTERM');
+    await serve.exited;
+    const found = filesUnder(dataDir).flatMap((f) => [...portal.issuedSecrets].filter((s) => readFileSync(f, 'latin1').includes(s)).map((s) => `${f}: ${s.slice(0, 6)}`));
+    expect(found).toEqual([]);
   });
 });

@@ -203,7 +203,9 @@ describe('application mode in the core', () => {
     await core.stop();
     const again = await startApp(w);
     await until('drained on read', () => w.portal.offlineQueue.length === 0);
-    expect(w.portal.calls('event.offline.get').every((r) => String(r.params['clear']) === '1')).toBe(true);
+    const reads = w.portal.calls('event.offline.get');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.every((r) => String(r.params['clear']) === '1')).toBe(true);
     await until('row', async () => (await again.core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.some((r) => r.itemId === 77 && r.entityTypeId === 7));
 
     // The refresh token dies (180 days unused): reconnect-needed, and no second refresh attempt.
@@ -214,6 +216,29 @@ describe('application mode in the core', () => {
     const third = await startApp(w);
     await until('reconnect-needed', async () => ((await health(third.core))['apps'] as { status: string }[])[0]?.status === 'reconnect-needed');
     expect(w.portal.calls('oauth/token').filter((r) => r.params['grant_type'] === 'refresh_token').map((r) => r.status)).toEqual([400]);
+  });
+});
+
+describe('application mode beside the event path', () => {
+  it('answers deletions while REST work for the portal is in flight (a slow portal never delays an answer)', async () => {
+    const w = await world();
+    const { core } = await startApp(w, true);
+    await until('tunnel', () => core.tunnelState.status === 'online');
+    await w.portal.install(w.tunnels.url('b24dm-appmode'));
+    await until('bound', () => w.portal.bindings.length === 16);
+    await until('first drain done', async () => ((await health(core))['apps'] as { lastDrainAt: string | null }[])[0]?.lastDrainAt);
+    w.portal.restDelayMs = 4_000;
+    const before = w.portal.requests.length;
+    // The deletion also queues a row and signals ONOFFLINEEVENT: a drain (slow REST) starts beside it.
+    const first = await w.portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 901, userId: 7 });
+    const second = await w.portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 902, userId: 7 });
+    const answeredAt = Date.now();
+    expect([...first.online, ...second.online].map((d) => d.status)).toEqual([200, 200]);
+    expect((await core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.map((r) => r.itemId).sort()).toEqual([901, 902]);
+    // Both answers came back before the portal answered the REST call the first one started.
+    await until('slow REST answered', () => w.portal.requests.length > before, 30_000);
+    expect(w.portal.requests.slice(before).every((r) => r.at > answeredAt)).toBe(true);
+    w.portal.restDelayMs = 0;
   });
 });
 

@@ -77,6 +77,17 @@ describe('REST client and OAuth refresh', () => {
     expect(portal.requests.filter((r) => r.status === 503)).toEqual([]);
   });
 
+  it('clear() rejects calls still waiting for the limiter and sends nothing more', async () => {
+    const { portal, rest } = await setup({ limits: null }, { perSecond: 1, concurrency: 1 });
+    const calls = [1, 2, 3].map(() => rest.call('crm.enum.ownertype'));
+    await calls[0];
+    rest.clear();
+    const settled = await Promise.allSettled(calls.slice(1));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    await expect(rest.call('app.info')).rejects.toThrow();
+    expect(portal.requests.filter((r) => r.server === 'portal')).toHaveLength(1);
+  });
+
   it('runs a batch and returns per-command errors', async () => {
     const { rest } = await setup();
     const answer = await rest.batch({ u: ['user.get', { ID: 7 }], x: ['no.such', {}], f: ['user.get', { FILTER: { ID: [1, 7] } }] });
