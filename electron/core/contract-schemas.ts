@@ -69,6 +69,10 @@ export const callArgSchemas = {
       })
       .strict(),
   ]),
+  authorizePortalApp: z.tuple([z.object({ domain: z.string().trim().min(1).max(260) }).strict()]),
+  completePortalAppAuthorization: z.tuple([
+    z.object({ domain: z.string().trim().min(1).max(260), redirected: z.string().trim().min(1).max(4096) }).strict(),
+  ]),
   setTunnelPaused: z.tuple([z.object({ paused: z.boolean() }).strict()]),
   markSeen: none,
 } satisfies Record<CallName, z.ZodType>;

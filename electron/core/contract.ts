@@ -234,6 +234,15 @@ export interface CoreCalls {
    * the admin clicks Save in Bitrix24). The secret is sealed at rest and never returned.
    */
   connectPortalApp(args: { domain: string; clientId: string; clientSecret: string }): Promise<PortalAppState>;
+  /**
+   * The install event was missed: the portal's authorization page for a registered application. The
+   * desktop app opens it in a window of its own and catches the redirect (`connected` then says how it
+   * went); elsewhere the user opens `url` and pastes the address the portal redirected to into
+   * `completePortalAppAuthorization`.
+   */
+  authorizePortalApp(args: { domain: string }): Promise<{ url: string; connected: PortalAppState | null }>;
+  /** Finishes the authorization with the address the portal redirected to (it carries `code` and `state`). */
+  completePortalAppAuthorization(args: { domain: string; redirected: string }): Promise<PortalAppState>;
 }
 
 /** Changes the core pushes to every open view. */
@@ -280,6 +289,8 @@ export const CALL_NAMES = [
   'markSeen',
   'listPortalApps',
   'connectPortalApp',
+  'authorizePortalApp',
+  'completePortalAppAuthorization',
 ] as const satisfies readonly CallName[];
 
 export const PUSH_NAMES = [

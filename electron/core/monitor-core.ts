@@ -407,6 +407,22 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     return state;
   }
 
+  async authorizePortalApp(args: { domain: string }): Promise<{ url: string; connected: PortalAppState | null }> {
+    try {
+      return { url: this.appAuthorizeUrl(args.domain), connected: null };
+    } catch (error) {
+      throw error instanceof CallError ? error : new CallError('BAD_ARGUMENTS', describeError(error));
+    }
+  }
+
+  async completePortalAppAuthorization(args: { domain: string; redirected: string }): Promise<PortalAppState> {
+    try {
+      return await this.appConnectWithRedirect(args.domain, args.redirected);
+    } catch (error) {
+      throw error instanceof CallError ? error : new CallError('AUTHORIZATION_FAILED', describeError(error));
+    }
+  }
+
   async listPortalApps(): Promise<PortalAppState[]> {
     return this.apps?.portals ?? [];
   }

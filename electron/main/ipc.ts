@@ -24,6 +24,8 @@ export interface IpcOptions {
   rendererUrl: string;
   /** Asks the user where to save the CSV; null when they cancel. */
   chooseExportPath: (win: BrowserWindow) => Promise<string | null>;
+  /** Shows the portal's authorization page and catches its redirect; null when the user closed it. */
+  catchAuthorization?: (url: string, win: BrowserWindow) => Promise<string | null>;
   log?: Logger;
 }
 
@@ -54,6 +56,14 @@ export function setupIpc(options: IpcOptions): () => void {
       const file = await options.chooseExportPath(win);
       if (file === null) throw new CallError(CANCELLED, 'export cancelled');
       return core.exportCsv(...parseCallArgs('exportCsv', [{ filter: parsed.data[0].filter, path: file }]));
+    }
+    if (name === 'authorizePortalApp' && options.catchAuthorization) {
+      // The desktop app finishes the fallback itself: the page in a window, the redirect caught there.
+      const [{ domain }] = parseCallArgs('authorizePortalApp', args);
+      const { url } = await core.authorizePortalApp({ domain });
+      const redirected = await options.catchAuthorization(url, win);
+      if (redirected === null) return { url, connected: null };
+      return { url, connected: await core.completePortalAppAuthorization({ domain, redirected }) };
     }
     const valid = parseCallArgs(name, args);
     const method = core[name] as (...a: unknown[]) => Promise<unknown>;

@@ -14,6 +14,7 @@ import { appPaths } from './app-paths.js';
 import { safeStorageKeyProvider } from './app-secrets-key.js';
 import { setupAutoStart, shouldStartHidden } from './auto-start.js';
 import { setupIpc } from './ipc.js';
+import { catchAuthorizationRedirect } from './authorize-window.js';
 import { createShellLogger } from './logging.js';
 import { setupMenu } from './menu.js';
 import { setupNotifications } from './notifications.js';
@@ -77,6 +78,7 @@ async function start(): Promise<void> {
       });
       return choice.canceled || !choice.filePath ? null : choice.filePath;
     },
+    catchAuthorization: (url, parent) => catchAuthorizationRedirect(url, { parent, log }),
     log,
   });
   setupTray({ core: running, showWindow: show, quit, log });

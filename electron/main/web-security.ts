@@ -4,6 +4,7 @@
  */
 import { shell, type Session, type WebContents } from 'electron';
 import type { Logger } from '../core/util/logger.js';
+import { authorizationNavigation } from './authorize-window.js';
 
 /** Bitrix24 portals and sites (cloud zones), the REST docs, and the project's home. */
 const BITRIX24_HOST = /^(?:[a-z0-9-]+\.)*bitrix24\.(?:com|ru|de|eu|es|fr|it|pl|uk|by|kz|ua|in|jp|cn|vn|id|co|mx|com\.br|com\.tr|net)$/;
@@ -68,9 +69,14 @@ export function guardWebContents(contents: WebContents, log?: Logger): void {
     return { action: 'deny' };
   });
   contents.on('will-navigate', (event, url) => {
+    // The one exception: an authorization window may move within Bitrix24 (authorize-window.ts).
+    if (authorizationNavigation(contents, url) === 'allow') return;
     event.preventDefault();
-    openExternalIfAllowed(url, log);
+    if (authorizationNavigation(contents, url) === null) openExternalIfAllowed(url, log);
   });
-  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-redirect', (event, url) => {
+    if (authorizationNavigation(contents, url) === 'allow') return;
+    event.preventDefault();
+  });
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }

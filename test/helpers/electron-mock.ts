@@ -79,6 +79,13 @@ export class FakeWebContents extends FakeEmitter {
   openWindow(url: string): { action: 'allow' | 'deny' } {
     return this.windowOpenHandler ? this.windowOpenHandler({ url }) : { action: 'allow' };
   }
+  /** Test helper: a server redirect during a navigation. Returns whether it was blocked. */
+  redirect(url: string): boolean {
+    const event = new FakeEvent();
+    this.emit('will-redirect', event, url);
+    if (!event.defaultPrevented) this.mainFrame.url = url;
+    return event.defaultPrevented;
+  }
   /** Test helper: what a page would trigger with location = url. Returns whether it was blocked. */
   navigate(url: string): boolean {
     const event = new FakeEvent();
@@ -110,6 +117,11 @@ export class FakeBrowserWindow extends FakeEmitter {
   }
   static fromWebContents(contents: FakeWebContents): FakeBrowserWindow | null {
     return FakeBrowserWindow.instances.find((w) => w.webContents === contents) ?? null;
+  }
+  loadedUrl: string | null = null;
+  async loadURL(url: string): Promise<void> {
+    this.loadedUrl = url;
+    this.webContents.mainFrame.url = url;
   }
   async loadFile(file: string): Promise<void> {
     this.loadedFile = file;

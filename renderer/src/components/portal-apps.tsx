@@ -72,6 +72,78 @@ function HandlerPath({ status }: { status: AppStatus }) {
   return <p className="note note-warning">{t('apps.wizard.noUrl')}</p>;
 }
 
+/**
+ * The install event was missed (it is posted once, on Save, and only reaches a public URL that answers):
+ * connect through the portal's authorization page instead. The desktop app shows the page and catches the
+ * redirect itself; in a browser the user opens the page and pastes back the address it ended on.
+ */
+function AuthorizeFallback({ domain }: { domain: string }) {
+  const api = useMonitor();
+  const { t } = useI18n();
+  const id = useId();
+  const [url, setUrl] = useState<string | null>(null);
+  const [redirected, setRedirected] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+
+  const open = () => {
+    setBusy(true);
+    setFailure(null);
+    api
+      .authorizePortalApp({ domain })
+      .then(
+        (answer) => {
+          if (!answer.connected) setUrl(answer.url);
+        },
+        (error: unknown) => setFailure(errorMessage(error)),
+      )
+      .finally(() => setBusy(false));
+  };
+  const finish = (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    api
+      .completePortalAppAuthorization({ domain, redirected: redirected.trim() })
+      .then(
+        () => setRedirected(''),
+        (error: unknown) => setFailure(errorMessage(error)),
+      )
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <div className="authorize-fallback">
+      <p className="muted">{t('apps.auth.intro')}</p>
+      {url === null ? (
+        <button type="button" className="btn" onClick={open} disabled={busy}>
+          {busy ? t('apps.auth.opening') : t('apps.auth.open')}
+        </button>
+      ) : (
+        <form onSubmit={finish} noValidate>
+          <p>
+            {t('apps.auth.step1')}{' '}
+            <a href={url} target="_blank" rel="noopener noreferrer">
+              {t('apps.auth.link')}
+            </a>
+          </p>
+          <Field id={`${id}-redirected`} label={t('apps.auth.redirected')} hint={t('apps.auth.redirectedHint')}>
+            <input type="url" value={redirected} onChange={(e) => setRedirected(e.target.value)} autoComplete="off" spellCheck={false} />
+          </Field>
+          <button type="submit" className="btn btn-primary" disabled={busy || redirected.trim() === ''}>
+            {t('apps.auth.finish')}
+          </button>
+        </form>
+      )}
+      {failure && (
+        <p className="error-text" role="alert">
+          {t('apps.auth.failed', { error: failure })}
+        </p>
+      )}
+    </div>
+  );
+}
+
 export function ConnectAppWizard({ status, onClose }: { status: AppStatus; onClose: () => void }) {
   const api = useMonitor();
   const { t } = useI18n();
@@ -140,7 +212,10 @@ export function ConnectAppWizard({ status, onClose }: { status: AppStatus; onClo
           {app.status === 'connected' ? (
             <p className="ok-text">{t('apps.wizard.connected', { portal: app.domain })}</p>
           ) : app.status === 'install-expected' ? (
-            <p className="note">{t('apps.wizard.waiting', { portal: app.domain })}</p>
+            <>
+              <p className="note">{t('apps.wizard.waiting', { portal: app.domain })}</p>
+              <AuthorizeFallback domain={app.domain} />
+            </>
           ) : (
             <p className="error-text" role="alert">
               {t(STATUS_KEY[app.status])}

@@ -44,6 +44,15 @@ const BAD: Record<CallName, unknown[][]> = {
   sendTestEvent: [[{ url: 'https://evil.example' }], ['https://evil.example'], [HUGE]],
   markSeen: [[999_999], [{ seq: 1 }], [HUGE]],
   listPortalApps: [[1], [{ secrets: true }], [HUGE]],
+  authorizePortalApp: [[], [{}], [{ domain: '' }], [{ domain: 'd'.repeat(261) }], [{ domain: 'a.bitrix24.com', extra: 1 }], ['a.bitrix24.com'], [HUGE]],
+  completePortalAppAuthorization: [
+    [],
+    [{ domain: 'a.bitrix24.com' }],
+    [{ domain: 'a.bitrix24.com', redirected: '' }],
+    [{ domain: 'a.bitrix24.com', redirected: 'x'.repeat(4097) }],
+    [{ domain: 'a.bitrix24.com', redirected: 'https://a.bitrix24.com/?code=1', extra: 1 }],
+    [HUGE],
+  ],
   connectPortalApp: [
     [],
     [{ domain: 'a.bitrix24.com', clientId: 'local.x' }],

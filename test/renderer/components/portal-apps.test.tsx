@@ -86,6 +86,47 @@ describe('Connect as application', () => {
   });
 });
 
+describe('the install event was missed', () => {
+  async function waitingWizard(api: FakeMonitor) {
+    const user = await openSettings(api);
+    await user.click(screen.getByRole('button', { name: 'Connect as application…' }));
+    const wizard = screen.getByRole('region', { name: 'Connect a portal as an application' });
+    await user.type(within(wizard).getByLabelText('Portal address'), 'acme.bitrix24.com');
+    await user.type(within(wizard).getByLabelText('Application ID (client_id)'), CLIENT_ID);
+    await user.type(within(wizard).getByLabelText('Application key (client_secret)'), SECRET);
+    await user.click(within(wizard).getByRole('button', { name: 'Connect' }));
+    await flush();
+    return { user, wizard };
+  }
+
+  it('in a browser: opens the authorization page as a link and finishes with the pasted address', async () => {
+    const api = new FakeMonitor({ synthetic: 1, transport: 'http' });
+    const { user, wizard } = await waitingWizard(api);
+    await user.click(within(wizard).getByRole('button', { name: 'Open the authorization page' }));
+    await flush();
+    expect(api.callsOf('authorizePortalApp')).toEqual([[{ domain: 'acme.bitrix24.com' }]]);
+    const link = within(wizard).getByRole('link', { name: 'the authorization page' }) as HTMLAnchorElement;
+    expect(link.href).toBe('https://acme.bitrix24.com/oauth/authorize/?client_id=local.x&state=0123abcd');
+    expect(link.rel).toBe('noopener noreferrer');
+    const redirected = 'https://b24dm-test.loca.lt/?code=c0de&state=0123abcd&domain=acme.bitrix24.com';
+    await user.type(within(wizard).getByLabelText('Address after allowing access'), redirected);
+    await user.click(within(wizard).getAllByRole('button', { name: 'Connect' }).at(-1)!);
+    await flush();
+    expect(api.callsOf('completePortalAppAuthorization')).toEqual([[{ domain: 'acme.bitrix24.com', redirected }]]);
+    expect(wizard.textContent).toContain('acme.bitrix24.com is connected');
+  });
+
+  it('in the desktop app: the page is shown and its redirect caught by the app, no pasting', async () => {
+    const api = new FakeMonitor({ synthetic: 1 });
+    api.authorizeAnswer = (domain) => ({ url: `https://${domain}/oauth/authorize/?state=1`, connected: app() });
+    const { user, wizard } = await waitingWizard(api);
+    await user.click(within(wizard).getByRole('button', { name: 'Open the authorization page' }));
+    await flush();
+    expect(wizard.textContent).toContain('acme.bitrix24.com is connected');
+    expect(within(wizard).queryByLabelText('Address after allowing access')).toBeNull();
+  });
+});
+
 describe('application portals elsewhere in the window', () => {
   it('a portal that needs reconnecting gets a banner; a refused handler a notice; a changed URL no "update the webhook" banner when every portal is an application', async () => {
     const api = new FakeMonitor({

@@ -402,6 +402,28 @@ export class FakeMonitor implements MonitorApi {
     return structuredClone(state);
   }
 
+  /** What authorizePortalApp answers: the desktop catches the redirect itself (`connected`), the dashboard does not. */
+  authorizeAnswer: (domain: string) => { url: string; connected: PortalAppState | null } = (domain) => ({
+    url: `https://${domain}/oauth/authorize/?client_id=local.x&state=0123abcd`,
+    connected: null,
+  });
+
+  async authorizePortalApp(args: { domain: string }): Promise<{ url: string; connected: PortalAppState | null }> {
+    await this.enter('authorizePortalApp', [args]);
+    const answer = this.authorizeAnswer(args.domain);
+    if (answer.connected) this.setPortalApp(answer.connected);
+    return structuredClone(answer);
+  }
+
+  async completePortalAppAuthorization(args: { domain: string; redirected: string }): Promise<PortalAppState> {
+    await this.enter('completePortalAppAuthorization', [args]);
+    const app = this.portalApps.find((p) => p.domain === args.domain);
+    if (!app) throw new FakeCallError('AUTHORIZATION_FAILED', `register the application for ${args.domain} first`);
+    const connected: PortalAppState = { ...app, status: 'connected', connectedAt: Date.now() };
+    this.setPortalApp(connected);
+    return structuredClone(connected);
+  }
+
   /** Client secrets connectPortalApp was given (the call log hides them). */
   readonly secretsReceived: string[] = [];
 

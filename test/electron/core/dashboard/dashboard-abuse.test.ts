@@ -234,6 +234,8 @@ describe('dashboard abuse', () => {
       sendTestEvent: [],
       exportCsv: [{ filter: {}, path: path.join(tempDir(), 'pwned.csv') }],
       connectPortalApp: [{ domain: 'victim.bitrix24.com', clientId: 'local.attacker.1', clientSecret: 'attacker-secret' }],
+      authorizePortalApp: [{ domain: 'victim.bitrix24.com' }],
+      completePortalAppAuthorization: [{ domain: 'victim.bitrix24.com', redirected: 'https://evil.example/?code=x&state=y' }],
     };
     const shapes: [string, (args: unknown[]) => { type: string; body: string }][] = [
       ['text/plain JSON', (args) => ({ type: 'text/plain', body: JSON.stringify({ args }) })],
