@@ -56,6 +56,9 @@ export function catchAuthorizationRedirect(authorizeUrl: string, options: Author
         webSecurity: true,
         // Its own in-memory session: the portal's login cookies go with the window.
         partition: 'bitrix24-authorization',
+        // Middle-click would otherwise try to open links in new windows.
+        disableBlinkFeatures: 'Auxclick',
+        webviewTag: false,
       },
     });
     const finish = (value: string | null): void => {
