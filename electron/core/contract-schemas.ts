@@ -23,6 +23,22 @@ export const filterSchema = z
 const tokenText = z.string().trim().min(8, 'token is too short').max(256).regex(/^[\x21-\x7e]+$/, 'token has characters Bitrix24 never uses');
 const portal = z.string().trim().toLowerCase().regex(/^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a domain like example.bitrix24.com');
 
+/** Where a mass-deletion alert is posted: https, or http on this computer (a local chat bot). */
+export const alertWebhookUrl = z
+  .string()
+  .max(2048, 'is too long')
+  .url()
+  .refine((value) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return false; // (url() has said so already)
+    }
+    if (url.username || url.password) return false;
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  }, 'must be an https URL (or http on this computer)');
+
 const none = z.tuple([]);
 
 /** Argument tuples per call. */
@@ -49,6 +65,15 @@ export const callArgSchemas = {
         notifications: z.boolean().optional(),
         language: z.enum(['system', 'en', 'ru']).optional(),
         autoStart: z.boolean().optional(),
+        alerts: z
+          .object({
+            enabled: z.boolean().optional(),
+            threshold: z.number().int().min(2).max(100_000).optional(),
+            windowMinutes: z.number().int().min(1).max(1440).optional(),
+            webhookUrl: alertWebhookUrl.nullable().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   ]),

@@ -136,6 +136,8 @@ export interface AppStatus {
   tokensForRun: number;
   /** Portals connected as applications (present when application mode is available). */
   apps?: PortalAppState[];
+  /** Mass-deletion alerts raised since the monitor started, newest first (at most 20). */
+  alerts: MassDeletionAlert[];
 }
 
 /** An accepted application token, as the UI sees it: never the token itself. */
@@ -150,6 +152,35 @@ export interface TrustedToken {
 
 export type Language = 'system' | 'en' | 'ru';
 
+/** The mass-deletion rule, and where to tell a team chat (a POST of a short JSON message). */
+export interface AlertSettings {
+  enabled: boolean;
+  /** At least this many deletions by one user (or by automation) on one portal… */
+  threshold: number;
+  /** …within this many minutes. */
+  windowMinutes: number;
+  /** https URL (or http on this computer) that gets `{ text, portal, user, count, ... }`; null: none. */
+  webhookUrl: string | null;
+}
+
+/** A burst of deletions by one actor on one portal: one alert per burst, growing while it lasts. */
+export interface MassDeletionAlert {
+  id: string;
+  portal: string;
+  /** The acting user, or null when the events named none (automation, or an outgoing webhook). */
+  userId: number | null;
+  /** Application mode's name of the user, when known. */
+  userName?: string;
+  count: number;
+  /** The portal's times (`sentAt`) of the burst's first and latest deletion. */
+  firstAt: number;
+  lastAt: number;
+  /** When the monitor raised it. */
+  raisedAt: number;
+  threshold: number;
+  windowMinutes: number;
+}
+
 export interface Settings {
   /** Event listener port; 0 picks any free port. */
   eventPort: number;
@@ -160,11 +191,13 @@ export interface Settings {
   language: Language;
   autoStart: boolean;
   tokens: TrustedToken[];
+  alerts: AlertSettings;
 }
 
 /** What the user may change through `updateSettings` (tokens have their own calls). */
-export type SettingsPatch = Partial<Omit<Settings, 'tokens' | 'tunnel'>> & {
+export type SettingsPatch = Partial<Omit<Settings, 'tokens' | 'tunnel' | 'alerts'>> & {
   tunnel?: Partial<Settings['tunnel']>;
+  alerts?: Partial<AlertSettings>;
 };
 
 /** A request refused for an unknown or missing application token, kept redacted. */
@@ -258,6 +291,8 @@ export interface CorePushes {
    * Pushed after the rows themselves, which never wait for a name.
    */
   namesChanged: { portal: string };
+  /** A mass deletion began (pushed once per burst; its growth arrives in the status). */
+  massDeletion: MassDeletionAlert;
 }
 
 export type CallName = keyof CoreCalls;
@@ -300,6 +335,7 @@ export const PUSH_NAMES = [
   'quarantineChanged',
   'exportProgress',
   'namesChanged',
+  'massDeletion',
 ] as const satisfies readonly PushName[];
 
 /** The API the renderer sees (window.monitor in Electron, an HTTP client in the dashboard). */

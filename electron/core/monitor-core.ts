@@ -20,7 +20,9 @@ import type {
   TrustResult,
   TunnelState,
 } from './contract.js';
-import { SELF_TEST_PORTAL, isTestDeletion } from './contract.js';
+import { SELF_TEST_PORTAL, isTestDeletion, type DeletionRecord, type MassDeletionAlert } from './contract.js';
+import { MassDeletionWatch } from './alerts/mass-deletion.js';
+import { actorText, postAlert } from './alerts/alert-webhook.js';
 import { CallError } from './contract-schemas.js';
 import { EventListener } from './listener/event-listener.js';
 import { EventPipeline } from './pipeline/event-pipeline.js';
@@ -90,6 +92,9 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   /** Test deletions in the log, and real ones since the user last looked: counts leave tests out. */
   private tests = 0;
   private unseen = 0;
+  private massDeletions: MassDeletionWatch | null = null;
+  /** Alerts raised since start, newest first. */
+  private alerts: MassDeletionAlert[] = [];
   private tunnelPaused = false;
   private retentionTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
@@ -156,8 +161,10 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       if (newDay) void this.recountToday();
       this.apps?.noteRecords(records);
       this.emit('deletionsAdded', this.apps ? records.map((r) => this.apps!.join(r)) : records);
+      this.watchForMassDeletion(records);
       this.scheduleStatus();
     });
+    this.massDeletions = new MassDeletionWatch(this.settings.view.alerts);
     this.store.on('health', () => this.scheduleStatus());
     await this.recount();
     await this.applyRetention();
@@ -215,6 +222,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       tunnel: this.tunnel?.state.status ?? 'off',
       version: this.options.version ?? 'dev',
       ...(this.apps && { apps: this.apps.health() }),
+      alerts: this.alerts.slice(0, 5).map((a) => ({ portal: a.portal, userId: a.userId, count: a.count, firstAt: a.firstAt, lastAt: a.lastAt, raisedAt: a.raisedAt })),
     };
   }
 
@@ -275,6 +283,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     if (after.eventPort !== before.eventPort && this.options.port === undefined) await this.rebindListener(after.eventPort);
     if (JSON.stringify(after.tunnel) !== JSON.stringify(before.tunnel)) this.applyTunnelSettings();
     if (after.retentionDays !== before.retentionDays) await this.applyRetention();
+    this.massDeletions?.setRule(after.alerts);
     this.emit('settingsChanged', after);
     return after;
   }
@@ -457,8 +466,38 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       dataDir: this.options.dataDir,
       version: this.options.version ?? 'dev',
       tokensForRun: this.options.tokens?.length ?? 0,
+      alerts: this.alerts.map((a) => this.withName(a)),
       ...(this.apps && { apps: this.apps.portals }),
     };
+  }
+
+  /** Mass-deletion alerts: one per burst (log line, push, /health, the team chat), growth in the status. */
+  private watchForMassDeletion(records: readonly DeletionRecord[]): void {
+    if (!this.massDeletions) return;
+    const real = records.some(isTestDeletion) ? records.filter((r) => !isTestDeletion(r)) : records;
+    const { opened, grown } = this.massDeletions.add(real);
+    for (const alert of opened) {
+      this.alerts.unshift(alert);
+      this.alerts.length = Math.min(this.alerts.length, 20);
+      const named = this.withName(alert);
+      this.log.warn(`alert: mass deletion on ${alert.portal}: ${alert.count} deletions by ${actorText(named)} within ${alert.windowMinutes} min (rule: ${alert.threshold})`);
+      this.emit('massDeletion', named);
+      const url = this.settings.view.alerts.webhookUrl;
+      if (url) {
+        postAlert(url, named).then(
+          (status) => this.log.info(`alert: posted to the team chat webhook (HTTP ${status})`),
+          (error: unknown) => this.log.warn(`alert: the team chat webhook failed: ${describeError(error)}`),
+        );
+      }
+    }
+    if (opened.length > 0 || grown.length > 0) this.scheduleStatus();
+  }
+
+  /** An alert with the user's name, where application mode knows it. */
+  private withName(alert: MassDeletionAlert): MassDeletionAlert {
+    if (!this.apps || alert.userId === null) return alert;
+    const { userName } = this.apps.join({ portal: alert.portal, userId: alert.userId, entityTypeId: 0 });
+    return userName ? { ...alert, userName } : alert;
   }
 
   /** Deletions in the log, test deletions left out. */

@@ -6,6 +6,7 @@ import { Notification } from 'electron';
 import type { DeletionRecord, Settings } from '../core/contract.js';
 import { entityTypeLabel } from '../core/events/bitrix-events.js';
 import { describeError, silentLogger, type Logger } from '../core/util/logger.js';
+import { actorText } from '../core/alerts/alert-webhook.js';
 import type { ShellCore } from './ipc.js';
 
 export const BURST = { count: 3, windowMs: 2_000 };
@@ -92,6 +93,18 @@ export function setupNotifications(options: NotificationOptions): () => void {
     enabled = settings.notifications;
   };
   const offSettings = core.on('settingsChanged', apply);
+  // A mass deletion is shown even while per-deletion notifications are off: it is the one to act on.
+  const offBurst = core.on('massDeletion', (alert) => {
+    if (!Notification.isSupported()) return;
+    const minutes = Math.max(1, Math.round((alert.lastAt - alert.firstAt) / 60_000));
+    const notification = new Notification({
+      title: `Mass deletion on ${alert.portal}`,
+      body: `${alert.count} CRM items deleted by ${actorText(alert)} in ${minutes} min.`,
+      urgency: 'critical',
+    });
+    notification.on('click', options.showWindow);
+    notification.show();
+  });
   const offStatus = core.on('statusChanged', (status) => {
     appPortals = new Set((status.apps ?? []).map((a) => a.domain));
   });
@@ -101,6 +114,7 @@ export function setupNotifications(options: NotificationOptions): () => void {
     offAdded();
     offSettings();
     offStatus();
+    offBurst();
     if (flushTimer) clearTimeout(flushTimer);
   };
 }

@@ -52,12 +52,19 @@ export function portalsToReconnect(status: AppStatus): string[] {
   return (status.apps ?? []).filter((a) => a.status === 'reconnect-needed').map((a) => a.domain);
 }
 
+/** The newest mass deletion raised within the last hour, if any: the tray says so until then. */
+export function recentBurst(status: AppStatus, now = Date.now()): AppStatus['alerts'][number] | null {
+  const newest = status.alerts[0];
+  return newest && now - newest.raisedAt < 3_600_000 ? newest : null;
+}
+
 /** The tooltip line for a status. */
 export function trayTooltip(status: AppStatus): string {
   const unseen = status.counts.unseen;
   const tunnel = status.tunnelPaused ? 'tunnel paused' : `tunnel ${status.tunnel.status}`;
   const reconnect = portalsToReconnect(status);
-  return `${PRODUCT_NAME}: ${unseen === 0 ? 'no new deletions' : `${unseen} new deletion${unseen === 1 ? '' : 's'}`} (${tunnel})${reconnect.length > 0 ? `; reconnect ${reconnect.join(', ')}` : ''}`;
+  const burst = recentBurst(status);
+  return `${PRODUCT_NAME}: ${unseen === 0 ? 'no new deletions' : `${unseen} new deletion${unseen === 1 ? '' : 's'}`} (${tunnel})${reconnect.length > 0 ? `; reconnect ${reconnect.join(', ')}` : ''}${burst ? `; mass deletion on ${burst.portal} (${burst.count})` : ''}`;
 }
 
 /** The tray menu for a status. */
@@ -94,7 +101,7 @@ export function setupTray(options: TrayOptions): Tray {
   function update(status: AppStatus): void {
     if (tray.isDestroyed()) return;
     const unseen = status.counts.unseen;
-    const wanted = unseen > 0 || portalsToReconnect(status).length > 0;
+    const wanted = unseen > 0 || portalsToReconnect(status).length > 0 || recentBurst(status) !== null;
     if (alert !== wanted) {
       alert = wanted;
       tray.setImage(trayIcon(alert));

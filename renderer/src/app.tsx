@@ -146,7 +146,7 @@ function Shell({
   }, [view]);
 
   return (
-    <AppPortalsProvider apps={status.apps}>
+    <AppPortalsProvider apps={status.apps} alerts={status.alerts}>
     <div className="app">
       <AppHeader view={view} onView={show} quarantined={quarantine.length} />
       <AlertBanners
@@ -154,6 +154,11 @@ function Shell({
         connection={connection}
         onOpenSettings={() => show('settings')}
         webhookPortals={settings.tokens.length > 0 || status.tokensForRun > 0 || (status.apps ?? []).length === 0}
+        onShowBurst={(alert) => {
+          // The burst's portal from its first deletion on (rows arrive at or after the portal queued them).
+          setFilter(normalizeFilter({ portal: alert.portal, from: alert.firstAt }));
+          show('log');
+        }}
       />
       <main className="app-main" ref={mainRef} data-view={view}>
         {view === 'log' && (

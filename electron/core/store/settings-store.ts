@@ -10,6 +10,10 @@ import type { Settings, SettingsPatch, TrustedToken } from '../contract.js';
 import { fingerprintOfHash } from '../tokens/token-registry.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { DurableJsonFile } from './durable-json-file.js';
+import { alertWebhookUrl } from '../contract-schemas.js';
+
+/** The mass-deletion rule out of the box: 20 deletions by one actor within 10 minutes, no chat webhook. */
+export const DEFAULT_ALERTS = { enabled: true, threshold: 20, windowMinutes: 10, webhookUrl: null } as const;
 
 /** The public localtunnel server; any self-hosted one works too. */
 export const DEFAULT_TUNNEL_HOST = 'https://localtunnel.me';
@@ -34,6 +38,15 @@ const fileSchema = z.object({
   language: z.enum(['system', 'en', 'ru']),
   autoStart: z.boolean(),
   tokens: z.array(storedTokenSchema),
+  // Files written before alerts existed get the defaults.
+  alerts: z
+    .object({
+      enabled: z.boolean(),
+      threshold: z.number().int().min(2).max(100_000),
+      windowMinutes: z.number().int().min(1).max(1440),
+      webhookUrl: alertWebhookUrl.nullable(),
+    })
+    .default({ ...DEFAULT_ALERTS }),
   /** Highest record seq the user has seen (tray counter). */
   seenSeq: z.number().int().min(0),
 });
@@ -54,6 +67,7 @@ function defaults(): SettingsFile {
     language: 'system',
     autoStart: false,
     tokens: [],
+    alerts: { ...DEFAULT_ALERTS },
     seenSeq: 0,
   };
 }
@@ -105,9 +119,10 @@ export class SettingsStore {
   /** Applies a validated patch and saves. */
   async update(patch: SettingsPatch): Promise<Settings> {
     const next = structuredClone(this.db.data);
-    const { tunnel, ...rest } = patch;
+    const { tunnel, alerts, ...rest } = patch;
     Object.assign(next, rest);
     if (tunnel) Object.assign(next.tunnel, tunnel);
+    if (alerts) Object.assign(next.alerts, alerts);
     const parsed = fileSchema.safeParse(next);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

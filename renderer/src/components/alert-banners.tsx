@@ -4,7 +4,7 @@
  * these means deletions are being lost right now.
  */
 import { useState } from 'react';
-import type { AppStatus } from '../../../electron/core/contract';
+import type { AppStatus, MassDeletionAlert } from '../../../electron/core/contract';
 import type { ConnectionState } from '../api/http-client';
 import { useNow } from '../hooks/use-now';
 import { useI18n } from '../i18n/i18n-context';
@@ -16,6 +16,7 @@ export function AlertBanners({
   connection,
   onOpenSettings,
   webhookPortals = true,
+  onShowBurst,
 }: {
   status: AppStatus;
   connection: ConnectionState;
@@ -25,12 +26,16 @@ export function AlertBanners({
    * URL must be pasted into Bitrix24 by hand. Application portals follow the URL by themselves.
    */
   webhookPortals?: boolean;
+  /** Shows a mass deletion's rows in the log. */
+  onShowBurst?: (alert: MassDeletionAlert) => void;
 }) {
   const { t } = useI18n();
   const { tunnel, store } = status;
   const apps = status.apps ?? [];
   const now = useNow(tunnel.status === 'reconnecting');
   const [acknowledgedUrl, setAcknowledgedUrl] = useState<string | null>(null);
+  const [dismissedAlerts, setDismissedAlerts] = useState<ReadonlySet<string>>(new Set());
+  const { dateTime } = useI18n();
 
   return (
     <div className="banners">
@@ -67,6 +72,30 @@ export function AlertBanners({
           </div>
         </div>
       )}
+      {(status.alerts ?? [])
+        .filter((alert) => !dismissedAlerts.has(alert.id))
+        .map((alert) => (
+          <div key={alert.id} className="banner banner-error banner-burst" role="alert">
+            <p className="banner-title">
+              {t('banner.massDeletion', {
+                portal: alert.portal,
+                count: alert.count,
+                user: alert.userName ?? (alert.userId === null ? t('banner.massDeletionNoUser') : t('table.userId', { id: String(alert.userId) })),
+              })}
+            </p>
+            <p>{t('banner.massDeletionBody', { from: dateTime(alert.firstAt), to: dateTime(alert.lastAt), threshold: alert.threshold, minutes: alert.windowMinutes })}</p>
+            <div className="banner-actions">
+              {onShowBurst && (
+                <button type="button" className="btn btn-small" onClick={() => onShowBurst(alert)}>
+                  {t('banner.massDeletionShow')}
+                </button>
+              )}
+              <button type="button" className="btn btn-small btn-ghost" onClick={() => setDismissedAlerts((d) => new Set([...d, alert.id]))}>
+                {t('common.dismiss')}
+              </button>
+            </div>
+          </div>
+        ))}
       {apps
         .filter((app) => app.status === 'reconnect-needed')
         .map((app) => (

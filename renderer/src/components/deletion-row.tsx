@@ -3,7 +3,7 @@ import { memo } from 'react';
 import { isTestDeletion, type DeletionRecord } from '../../../electron/core/contract';
 import type { I18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/en';
-import { useAppPortals } from '../hooks/use-app-portals';
+import { inBurst, useAppPortals, useBursts } from '../hooks/use-app-portals';
 
 /** Columns in CSV order. */
 export const COLUMNS: readonly { id: string; label: MessageKey }[] = [
@@ -39,6 +39,9 @@ export interface DeletionRowProps {
 }
 
 export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh, odd, i18n }: DeletionRowProps) {
+  // Hooks first: a row turns from a placeholder into a record without remounting.
+  const appPortals = useAppPortals();
+  const bursts = useBursts();
   const style = { transform: `translateY(${top}px)` };
   if (!record) {
     return (
@@ -52,10 +55,10 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
     );
   }
   const none = i18n.t('common.none');
-  const appPortals = useAppPortals();
+  const burst = inBurst(record, bursts);
   // Ids are plain digits: String(), never a number format with group separators.
   return (
-    <div className={`row${odd ? ' row-odd' : ''}${fresh ? ' is-fresh' : ''}`} role="row" aria-rowindex={index + 2} style={style} data-id={record.id}>
+    <div className={`row${odd ? ' row-odd' : ''}${fresh ? ' is-fresh' : ''}${burst ? ' row-burst' : ''}`} role="row" aria-rowindex={index + 2} style={style} data-id={record.id}>
       <div role="cell" className="cell col-received mono" title={timeTitle(record.receivedAt, i18n)}>
         {i18n.dateTime(record.receivedAt)}
       </div>

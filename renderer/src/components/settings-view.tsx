@@ -10,7 +10,7 @@ import { useMonitor } from '../api/monitor-context';
 import { systemLanguage, useI18n } from '../i18n/i18n-context';
 import { resolveLanguage } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/en';
-import { daysError, hostError, portError, subdomainError } from '../lib/validation';
+import { daysError, hostError, portError, subdomainError, thresholdError, webhookUrlError, windowMinutesError } from '../lib/validation';
 import { Field } from './field';
 import { TokenForm } from './token-form';
 import { TokenList } from './token-list';
@@ -26,9 +26,13 @@ interface Draft {
   notifications: boolean;
   language: Language;
   autoStart: boolean;
+  alertsEnabled: boolean;
+  threshold: string;
+  windowMinutes: string;
+  webhookUrl: string;
 }
 
-type FieldName = 'eventPort' | 'host' | 'subdomain' | 'days';
+type FieldName = 'eventPort' | 'host' | 'subdomain' | 'days' | 'threshold' | 'windowMinutes' | 'webhookUrl';
 
 export function draftOf(s: Settings): Draft {
   return {
@@ -41,6 +45,10 @@ export function draftOf(s: Settings): Draft {
     notifications: s.notifications,
     language: s.language,
     autoStart: s.autoStart,
+    alertsEnabled: s.alerts.enabled,
+    threshold: String(s.alerts.threshold),
+    windowMinutes: String(s.alerts.windowMinutes),
+    webhookUrl: s.alerts.webhookUrl ?? '',
   };
 }
 
@@ -60,6 +68,12 @@ function check(d: Draft): Partial<Record<FieldName, MessageKey>> {
     const days = daysError(d.days);
     if (days) errors.days = days;
   }
+  const threshold = thresholdError(d.threshold);
+  if (threshold) errors.threshold = threshold;
+  const minutes = windowMinutesError(d.windowMinutes);
+  if (minutes) errors.windowMinutes = minutes;
+  const webhook = webhookUrlError(d.webhookUrl);
+  if (webhook) errors.webhookUrl = webhook;
   return errors;
 }
 
@@ -77,6 +91,13 @@ export function patchOf(s: Settings, d: Draft): SettingsPatch {
   if (d.notifications !== s.notifications) patch.notifications = d.notifications;
   if (d.language !== s.language) patch.language = d.language;
   if (d.autoStart !== s.autoStart) patch.autoStart = d.autoStart;
+  const alerts: NonNullable<SettingsPatch['alerts']> = {};
+  if (d.alertsEnabled !== s.alerts.enabled) alerts.enabled = d.alertsEnabled;
+  if (Number(d.threshold) !== s.alerts.threshold) alerts.threshold = Number(d.threshold);
+  if (Number(d.windowMinutes) !== s.alerts.windowMinutes) alerts.windowMinutes = Number(d.windowMinutes);
+  const webhookUrl = d.webhookUrl.trim() === '' ? null : d.webhookUrl.trim();
+  if (webhookUrl !== s.alerts.webhookUrl) alerts.webhookUrl = webhookUrl;
+  if (Object.keys(alerts).length > 0) patch.alerts = alerts;
   return patch;
 }
 
@@ -84,7 +105,15 @@ export function patchOf(s: Settings, d: Draft): SettingsPatch {
 function fieldOfError(error: unknown): FieldName | null {
   if (errorCode(error) === 'PORT_UNAVAILABLE') return 'eventPort';
   const path = /updateSettings: (\S+)/.exec(errorMessage(error))?.[1];
-  const fields: Record<string, FieldName> = { eventPort: 'eventPort', 'tunnel.host': 'host', 'tunnel.subdomain': 'subdomain', retentionDays: 'days' };
+  const fields: Record<string, FieldName> = {
+    eventPort: 'eventPort',
+    'tunnel.host': 'host',
+    'tunnel.subdomain': 'subdomain',
+    retentionDays: 'days',
+    'alerts.threshold': 'threshold',
+    'alerts.windowMinutes': 'windowMinutes',
+    'alerts.webhookUrl': 'webhookUrl',
+  };
   return path ? (fields[path] ?? null) : null;
 }
 
@@ -126,7 +155,7 @@ export function SettingsView({ settings, status, onSettings }: { settings: Setti
     setSubmitted(true);
     setSaved(false);
     setCoreError(null);
-    const invalid = (['eventPort', 'host', 'subdomain', 'days'] as const).find((name) => errors[name]);
+    const invalid = (['eventPort', 'host', 'subdomain', 'days', 'threshold', 'windowMinutes', 'webhookUrl'] as const).find((name) => errors[name]);
     if (invalid) {
       document.getElementById(`${id}-${invalid}`)?.focus();
       return;
@@ -215,6 +244,25 @@ export function SettingsView({ settings, status, onSettings }: { settings: Setti
           <p id={`${id}-retention-hint`} className="field-hint">
             {t('settings.retentionHint')}
           </p>
+        </fieldset>
+
+        <fieldset>
+          <legend>{t('settings.alerts')}</legend>
+          <div className="check">
+            <input id={`${id}-alerts`} type="checkbox" checked={draft.alertsEnabled} onChange={(e) => update('alertsEnabled', e.target.checked)} />
+            <label htmlFor={`${id}-alerts`}>{t('settings.alertsEnabled')}</label>
+          </div>
+          <div className="field-row">
+            <Field id={`${id}-threshold`} label={t('settings.alertsThreshold')} error={fieldError('threshold')} className="field-narrow">
+              <input type="text" inputMode="numeric" value={draft.threshold} disabled={!draft.alertsEnabled} onChange={(e) => update('threshold', e.target.value)} onBlur={blur('threshold')} />
+            </Field>
+            <Field id={`${id}-windowMinutes`} label={t('settings.alertsWindow')} error={fieldError('windowMinutes')} className="field-narrow">
+              <input type="text" inputMode="numeric" value={draft.windowMinutes} disabled={!draft.alertsEnabled} onChange={(e) => update('windowMinutes', e.target.value)} onBlur={blur('windowMinutes')} />
+            </Field>
+          </div>
+          <Field id={`${id}-webhookUrl`} label={t('settings.alertsWebhook')} hint={t('settings.alertsWebhookHint')} error={fieldError('webhookUrl')}>
+            <input type="url" spellCheck={false} value={draft.webhookUrl} disabled={!draft.alertsEnabled} onChange={(e) => update('webhookUrl', e.target.value)} onBlur={blur('webhookUrl')} />
+          </Field>
         </fieldset>
 
         <fieldset>

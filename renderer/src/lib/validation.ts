@@ -86,6 +86,32 @@ export function daysError(text: string): MessageKey | null {
   return n !== null && n >= 1 && n <= 36500 ? null : 'settings.err.days';
 }
 
+/** Deletions that make a mass deletion: 2-100,000. */
+export function thresholdError(text: string): MessageKey | null {
+  const n = wholeNumber(text);
+  return n !== null && n >= 2 && n <= 100_000 ? null : 'settings.err.threshold';
+}
+
+/** The window of a mass deletion: 1-1,440 minutes. */
+export function windowMinutesError(text: string): MessageKey | null {
+  const n = wholeNumber(text);
+  return n !== null && n >= 1 && n <= 1440 ? null : 'settings.err.window';
+}
+
+/** The team chat's webhook: empty (none), https, or http on this computer. */
+export function webhookUrlError(text: string): MessageKey | null {
+  const value = text.trim();
+  if (value === '') return null;
+  try {
+    const url = new URL(value);
+    if (url.username || url.password) return 'settings.err.webhook';
+    if (url.protocol === 'https:' && url.hostname) return null;
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) ? null : 'settings.err.webhook';
+  } catch {
+    return 'settings.err.webhook';
+  }
+}
+
 /** An item id filter: null when empty, 'invalid' when not a positive whole number. */
 export function parseItemId(text: string): number | null | 'invalid' {
   const value = text.trim();

@@ -13,6 +13,7 @@ export function status(overrides: Partial<AppStatus> = {}): AppStatus {
     version: 'test',
     tunnelPaused: false,
     tokensForRun: 0,
+    alerts: [],
     ...overrides,
   };
 }
@@ -26,6 +27,7 @@ export function settings(overrides: Partial<Settings> = {}): Settings {
     language: 'system',
     autoStart: false,
     tokens: [],
+    alerts: { enabled: true, threshold: 20, windowMinutes: 10, webhookUrl: null },
     ...overrides,
   };
 }

@@ -71,6 +71,10 @@ describe('setupNotifications', () => {
     await vi.advanceTimersByTimeAsync(BURST.windowMs * 2);
     core.fire('deletionsAdded', records(10, 1));
     expect(Notification.shown).toHaveLength(4);
+    // A mass deletion is shown even with per-deletion notifications off, and marked urgent.
+    core.fire('massDeletion', { id: 'b', portal: 'acme.bitrix24.com', userId: 7, userName: 'Ivan Petrov', count: 25, firstAt: 0, lastAt: 120_000, raisedAt: 1, threshold: 20, windowMinutes: 10 });
+    expect(Notification.shown).toHaveLength(5);
+    expect(Notification.shown.at(-1)!.options).toMatchObject({ title: 'Mass deletion on acme.bitrix24.com', body: '25 CRM items deleted by Ivan Petrov in 2 min.', urgency: 'critical' });
     undo();
   });
 });

@@ -32,6 +32,13 @@ describe('tray', () => {
     const calm = tray.image;
     core.fire('statusChanged', reconnect);
     expect(tray.image).not.toBe(calm);
+    // A mass deletion raised within the hour: named in the tooltip, the dot red.
+    core.fire('statusChanged', status());
+    const burst = status({ alerts: [{ id: 'b', portal: 'acme.bitrix24.com', userId: 7, count: 25, firstAt: 0, lastAt: 120_000, raisedAt: Date.now(), threshold: 20, windowMinutes: 10 }] });
+    expect(trayTooltip(burst)).toBe('Bitrix24 Deletion Monitor: no new deletions (tunnel off); mass deletion on acme.bitrix24.com (25)');
+    core.fire('statusChanged', burst);
+    expect(tray.image).not.toBe(calm);
+    expect(trayTooltip(status({ alerts: [{ ...burst.alerts[0]!, raisedAt: Date.now() - 2 * 3_600_000 }] }))).not.toContain('mass deletion');
   });
 
   it('draws its icon in code: a disc, plus a red dot when alerting', () => {

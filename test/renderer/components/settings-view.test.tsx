@@ -110,4 +110,25 @@ describe('SettingsView', () => {
     expect(api.callsOf('removeToken')).toEqual([[{ fingerprint: 'a1b2c3d4' }]]);
     expect(screen.getByText(/No tokens yet/)).toBeTruthy();
   });
+
+  it('edits the mass-deletion rule and the team chat webhook, checked as typed', async () => {
+    const { user, api } = await openSettings();
+    expect((screen.getByLabelText('Deletions') as HTMLInputElement).value).toBe('20');
+    expect((screen.getByLabelText('Within minutes') as HTMLInputElement).value).toBe('10');
+    await user.clear(screen.getByLabelText('Deletions'));
+    await user.type(screen.getByLabelText('Deletions'), '1');
+    await user.type(screen.getByLabelText('Also post to a team chat (webhook URL, optional)'), 'http://chat.example.com/hook');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(screen.getByText('A whole number from 2 to 100000.')).toBeTruthy();
+    expect(screen.getByText('An https URL (or http on this computer), without a user name or password.')).toBeTruthy();
+    expect(api.callsOf('updateSettings')).toHaveLength(0);
+
+    await user.clear(screen.getByLabelText('Deletions'));
+    await user.type(screen.getByLabelText('Deletions'), '50');
+    await user.clear(screen.getByLabelText('Also post to a team chat (webhook URL, optional)'));
+    await user.type(screen.getByLabelText('Also post to a team chat (webhook URL, optional)'), 'https://chat.example.com/hooks/b24');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await flush();
+    expect(api.callsOf('updateSettings')).toEqual([[{ alerts: { threshold: 50, webhookUrl: 'https://chat.example.com/hooks/b24' } }]]);
+  });
 });

@@ -96,6 +96,7 @@ export function defaultStatus(): AppStatus {
     version: '0.1.0',
     tunnelPaused: false,
     tokensForRun: 0,
+    alerts: [],
   };
 }
 
@@ -108,6 +109,7 @@ export function defaultSettings(): Settings {
     language: 'en',
     autoStart: false,
     tokens: [{ fingerprint: 'a1b2c3d4', portal: 'alpha.bitrix24.com', addedAt: BASE_TIME, label: 'Alpha' }],
+    alerts: { enabled: true, threshold: 20, windowMinutes: 10, webhookUrl: null },
   };
 }
 
@@ -300,8 +302,8 @@ export class FakeMonitor implements MonitorApi {
 
   async updateSettings(patch: SettingsPatch): Promise<Settings> {
     await this.enter('updateSettings', [patch]);
-    const { tunnel, ...rest } = patch;
-    this.settings = { ...this.settings, ...rest, tunnel: { ...this.settings.tunnel, ...tunnel } };
+    const { tunnel, alerts, ...rest } = patch;
+    this.settings = { ...this.settings, ...rest, tunnel: { ...this.settings.tunnel, ...tunnel }, alerts: { ...this.settings.alerts, ...alerts } };
     this.emit('settingsChanged', structuredClone(this.settings));
     return structuredClone(this.settings);
   }

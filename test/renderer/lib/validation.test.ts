@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysError, hostError, labelError, parseItemId, portalError, portError, subdomainError, tokenError } from '../../../renderer/src/lib/validation';
+import { daysError, hostError, labelError, parseItemId, portalError, portError, subdomainError, thresholdError, tokenError, webhookUrlError, windowMinutesError } from '../../../renderer/src/lib/validation';
 import { filterKey, matchesFilter, normalizeFilter } from '../../../renderer/src/lib/filter';
 import { makeRecord } from '../helpers/fake-monitor';
 
@@ -34,6 +34,21 @@ describe('validation agrees with the core', () => {
   it.each(['1', '30', '36500', '36501', '0', '1.5', 'x'])('retention days %j', (text) => {
     expect(daysError(text) === null).toBe(coreAccepts(settingsSchema, { retentionDays: Number(text) }));
   });
+
+  it.each(['2', '20', '100000', '100001', '1', '0', '2.5', 'x'])('alert threshold %j', (text) => {
+    expect(thresholdError(text) === null).toBe(coreAccepts(settingsSchema, { alerts: { threshold: Number(text) } }));
+  });
+
+  it.each(['1', '10', '1440', '1441', '0', '9.5'])('alert window %j', (text) => {
+    expect(windowMinutesError(text) === null).toBe(coreAccepts(settingsSchema, { alerts: { windowMinutes: Number(text) } }));
+  });
+
+  it.each(['https://chat.example.com/hooks/abc', 'http://127.0.0.1:8080/hook', 'http://localhost/x', 'http://chat.example.com/hook', 'https://user:pw@chat.example.com/', 'ftp://x.y/', 'not a url'])(
+    'alert webhook %j',
+    (text) => {
+      expect(webhookUrlError(text) === null).toBe(coreAccepts(settingsSchema, { alerts: { webhookUrl: text } }));
+    },
+  );
 
   it.each(['abcdefgh', 'short', 'has space inside', 'тоКен12345', 'x'.repeat(256), 'x'.repeat(257), '  padded-token  '])('token %j', (text) => {
     expect(tokenError(text) === null).toBe(coreAccepts(tokenSchema, { token: text, portal: null, label: '' }));
