@@ -276,4 +276,21 @@ describe('screenshots (docs/screenshots)', () => {
     expect(await page.locator('main.app-main').getAttribute('data-view')).toBe('log');
     expect(open.errors).toEqual([]);
   });
+
+  it('a mass deletion: the banner (25 deals deleted by one user within 2 minutes)', async () => {
+    await monitor.call('updateSettings', { language: 'en' });
+    await showView(page, 'Deletions');
+    const start = Math.floor(DEMO_NOW / 1000) - 3600;
+    for (let i = 0; i < 25; i++) {
+      await monitor.post(deletionForm({ ...PORTALS.stroy, entityTypeId: 2, itemId: 7000 + i, userId: 3, ts: start + i * 5 }));
+    }
+    const banner = page.locator('.banner-burst');
+    await banner.getByText('Mass deletion on stroymaster.bitrix24.ru: 25 items deleted by user 3').waitFor();
+    expect(await banner.textContent()).toContain('the rule: 20 deletions within 10 min');
+    // The banner alone: the rows below it arrived now, at a real time.
+    await settle(page);
+    await assertNoSecrets(page, [...SECRETS, monitor.key]);
+    saveScreenshot(path.join(OUT_DIR, 'mass-deletion-banner.png'), await banner.screenshot({ animations: 'disabled', caret: 'hide', scale: 'css' }));
+    expect(open.errors).toEqual([]);
+  });
 });
