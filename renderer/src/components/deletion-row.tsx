@@ -36,9 +36,11 @@ export interface DeletionRowProps {
   /** Stripe by the row's stable position, so stripes neither flip on scroll nor when rows arrive. */
   odd: boolean;
   i18n: I18n;
+  /** Opens the row's detail (click, Enter or Space on the focused row). */
+  onOpen?: (record: DeletionRecord) => void;
 }
 
-export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh, odd, i18n }: DeletionRowProps) {
+export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh, odd, i18n, onOpen }: DeletionRowProps) {
   // Hooks first: a row turns from a placeholder into a record without remounting.
   const appPortals = useAppPortals();
   const bursts = useBursts();
@@ -58,7 +60,23 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
   const burst = inBurst(record, bursts);
   // Ids are plain digits: String(), never a number format with group separators.
   return (
-    <div className={`row${odd ? ' row-odd' : ''}${fresh ? ' is-fresh' : ''}${burst ? ' row-burst' : ''}`} role="row" aria-rowindex={index + 2} style={style} data-id={record.id}>
+    <div
+      className={`row${odd ? ' row-odd' : ''}${fresh ? ' is-fresh' : ''}${burst ? ' row-burst' : ''}${onOpen ? ' row-openable' : ''}`}
+      role="row"
+      aria-rowindex={index + 2}
+      style={style}
+      data-id={record.id}
+      tabIndex={onOpen ? 0 : undefined}
+      onClick={onOpen && (() => onOpen(record))}
+      onKeyDown={
+        onOpen &&
+        ((e) => {
+          if (e.key !== 'Enter' && e.key !== ' ') return;
+          e.preventDefault();
+          onOpen(record);
+        })
+      }
+    >
       <div role="cell" className="cell col-received mono" title={timeTitle(record.receivedAt, i18n)}>
         {i18n.dateTime(record.receivedAt)}
       </div>

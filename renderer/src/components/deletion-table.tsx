@@ -3,6 +3,7 @@
  * loaded as they come into view, and new rows that never move what the user is reading.
  */
 import { useEffect, useRef, type ReactNode } from 'react';
+import type { DeletionRecord } from '../../../electron/core/contract';
 import type { DeletionLog } from '../hooks/use-deletion-log';
 import { useRowWindow } from '../hooks/use-row-window';
 import { errorMessage } from '../api/call-error';
@@ -17,9 +18,11 @@ export interface DeletionTableProps {
   onClearFilters: () => void;
   /** Viewport height to assume before layout (tests). */
   initialHeight?: number;
+  /** Opens a row's detail. */
+  onOpen?: (record: DeletionRecord) => void;
 }
 
-export function DeletionTable({ log, filtered, onClearFilters, initialHeight }: DeletionTableProps) {
+export function DeletionTable({ log, filtered, onClearFilters, initialHeight, onOpen }: DeletionTableProps) {
   const i18n = useI18n();
   const { t } = i18n;
   const { rows, snapshot, filterKey } = log;
@@ -48,6 +51,7 @@ export function DeletionTable({ log, filtered, onClearFilters, initialHeight }: 
         fresh={rows.isFresh(index)}
         odd={rows.keyAt(index) % 2 === 1}
         i18n={i18n}
+        onOpen={onOpen}
       />,
     );
   }

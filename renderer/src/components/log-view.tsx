@@ -1,6 +1,7 @@
 /** The main view: filters, the matching count, export, and the live table. */
-import { useEffect } from 'react';
-import type { DeletionFilter } from '../../../electron/core/contract';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { DeletionFilter, DeletionRecord } from '../../../electron/core/contract';
+import { DeletionDetail } from './deletion-detail';
 import { useDeletionLog } from '../hooks/use-deletion-log';
 import type { ExportControl as Control } from '../hooks/use-export';
 import type { Facets } from '../hooks/use-facets';
@@ -30,6 +31,16 @@ export function LogView({ filter, onFilter, facets, focusRequest, exporter, onTo
     onTotal?.(total);
   }, [onTotal, total]);
   useEffect(() => () => onTotal?.(null), [onTotal]);
+  const [detail, setDetail] = useState<DeletionRecord | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const open = useCallback((record: DeletionRecord) => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setDetail(record);
+  }, []);
+  const close = useCallback(() => {
+    setDetail(null);
+    opener.current?.focus(); // back to the row (or wherever the user was)
+  }, []);
   return (
     <div className="log-view">
       <FilterBar filter={filter} onChange={onFilter} facets={facets} focusRequest={focusRequest} />
@@ -41,7 +52,8 @@ export function LogView({ filter, onFilter, facets, focusRequest, exporter, onTo
           disabled={total === null || total === 0}
         />
       </div>
-      <DeletionTable log={log} filtered={!isFilterEmpty(filter)} onClearFilters={() => onFilter({})} initialHeight={initialHeight} />
+      <DeletionTable log={log} filtered={!isFilterEmpty(filter)} onClearFilters={() => onFilter({})} initialHeight={initialHeight} onOpen={open} />
+      {detail && <DeletionDetail record={detail} onClose={close} />}
     </div>
   );
 }
