@@ -222,7 +222,8 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       tunnel: this.tunnel?.state.status ?? 'off',
       version: this.options.version ?? 'dev',
       ...(this.apps && { apps: this.apps.health() }),
-      alerts: this.alerts.slice(0, 5).map((a) => ({ portal: a.portal, userId: a.userId, count: a.count, firstAt: a.firstAt, lastAt: a.lastAt, raisedAt: a.raisedAt })),
+      // Reachable through the public URL: how many and when, never who.
+      alerts: this.alerts.slice(0, 5).map((a) => ({ portal: a.portal, count: a.count, firstAt: a.firstAt, lastAt: a.lastAt, raisedAt: a.raisedAt })),
     };
   }
 

@@ -25,7 +25,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const HEALTH_KEYS = ['deletions', 'status', 'store', 'tunnel', 'version'];
+const HEALTH_KEYS = ['alerts', 'deletions', 'status', 'store', 'tunnel', 'version'];
 
 function renderer(): string {
   const dir = path.join(tempDir(), 'renderer');
