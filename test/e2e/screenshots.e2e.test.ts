@@ -268,6 +268,8 @@ describe('screenshots (docs/screenshots)', () => {
     const card = page.getByRole('region', { name: 'It works: the first deletion from your portal arrived' });
     await card.waitFor();
     expect(await card.locator('td').allTextContents()).toEqual(['ONCRMDEALDELETE', 'Deal', '4520', 'acme.bitrix24.com']);
+    // The status bar's counts follow in a coalesced status push: wait for it, or the picture races it.
+    await expect.poll(() => page.getByTestId('count-total').textContent()).toBe('31');
     await shot('setup-guide-first-deletion');
     await monitor.call('updateSettings', { language: 'ru' });
     await page.getByRole('region', { name: 'Работает: пришло первое удаление с вашего портала' }).waitFor();
