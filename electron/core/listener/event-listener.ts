@@ -160,7 +160,7 @@ export class EventListener {
     const body = await this.readBody(req);
     if (body === 'too-large') return this.refuseTooLarge(res);
     if (body === 'aborted') return;
-    sendAnswer(res, await this.options.pipeline.handle(body, format));
+    sendAnswer(res, await this.options.pipeline.handle(body, format, req.socket));
   }
 
   private refuseTooLarge(res: http.ServerResponse): void {

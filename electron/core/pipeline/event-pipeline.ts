@@ -61,8 +61,8 @@ export class EventPipeline {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Handles one request body; never throws. */
-  async handle(raw: Buffer, format: BodyFormat): Promise<PipelineAnswer> {
+  /** Handles one request body; never throws. `sender` (e.g. the connection) is passed on to the store's group commit. */
+  async handle(raw: Buffer, format: BodyFormat, sender?: object): Promise<PipelineAnswer> {
     const receivedAt = this.now();
     let body: ParsedObject;
     let envelope: ReturnType<typeof readEnvelope>;
@@ -114,13 +114,13 @@ export class EventPipeline {
       this.counters.malformed++;
       return bad(error instanceof PayloadError ? error.message : 'unreadable deletion');
     }
-    return this.store(record);
+    return this.store(record, sender);
   }
 
   /** Puts an already verified record into the log (also used when a quarantined token is trusted). */
-  async store(record: UnsequencedRecord): Promise<PipelineAnswer> {
+  async store(record: UnsequencedRecord, sender?: object): Promise<PipelineAnswer> {
     try {
-      const result = await this.deps.store.add(record);
+      const result = await this.deps.store.add(record, sender);
       if (result.stored) this.counters.stored++;
       else this.counters.duplicates++;
       return result.stored ? STORED_ANSWER : DUPLICATE_ANSWER;
