@@ -41,6 +41,19 @@ const KNOWN_NAMES = new Map<string, { group: Group; name: string }>([
   ...AUTH_FIELDS.map((name) => [`auth%5B${name}%5D`, { group: Group.Auth, name }] as const),
 ]);
 
+type Field = { group: Group; name: string };
+
+/** The known names grouped by length, so a name is matched where it stands (no substring made per name). */
+const NAMES_BY_LENGTH: (readonly (readonly [string, Field])[] | undefined)[] = [];
+for (const [raw, field] of KNOWN_NAMES) ((NAMES_BY_LENGTH[raw.length] ??= []) as (readonly [string, Field])[]).push([raw, field]);
+
+function knownName(text: string, start: number, end: number): Field | undefined {
+  const candidates = NAMES_BY_LENGTH[end - start];
+  if (candidates === undefined) return undefined;
+  for (const [raw, field] of candidates) if (text.startsWith(raw, start)) return field;
+  return undefined;
+}
+
 const PERCENT = 37;
 const PLUS = 43;
 
@@ -75,7 +88,7 @@ export function parseCommonForm(text: string): ParsedObject | null {
     if (end === -1) end = length;
     const equals = text.indexOf('=', start);
     if (equals === -1 || equals > end) return null;
-    const known = KNOWN_NAMES.get(text.slice(start, equals));
+    const known = knownName(text, start, equals);
     if (known === undefined) return null;
     const value = decodeValue(text, equals + 1, end);
     if (value === undefined) return null;

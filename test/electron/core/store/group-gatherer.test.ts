@@ -24,7 +24,7 @@ describe('GroupGatherer', () => {
   });
 
   it('waits until every sender of the last two groups is back, then no longer (two groups of 5 become one of 10)', async () => {
-    const gatherer = new GroupGatherer();
+    const gatherer = new GroupGatherer(60_000);
     const a = Array.from({ length: 5 }, () => ({}));
     const b = Array.from({ length: 5 }, () => ({}));
     group(gatherer, a);
@@ -38,15 +38,15 @@ describe('GroupGatherer', () => {
     expect(await settlesWithin(wait, 1)).toBe(true);
   });
 
-  it('gives up after about a millisecond when a sender stopped, then writes the next groups without waiting', async () => {
-    const gatherer = new GroupGatherer();
+  it('gives up after its limit when a sender stopped, then writes the next groups without waiting', async () => {
+    const gatherer = new GroupGatherer(50);
     const senders = Array.from({ length: 6 }, () => ({}));
     group(gatherer, senders);
     group(gatherer, senders);
     for (const s of senders.slice(1)) gatherer.arrive(s);
     const started = performance.now();
     await gatherer.wait();
-    expect(performance.now() - started).toBeGreaterThanOrEqual(0.9);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(45);
     gatherer.taken();
     for (let i = 0; i < GROUPS_AFTER_TIMEOUT; i++) {
       for (const s of senders.slice(1)) gatherer.arrive(s);
