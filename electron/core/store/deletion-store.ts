@@ -139,7 +139,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private queue: Pending[] = [];
   private writing: Promise<void> | null = null;
   private sealChain: Promise<void> = Promise.resolve();
-  private readonly gatherer = new GroupGatherer();
+  private readonly gatherer: GroupGatherer;
   private nextSeq = 1;
   /** Numbers handed to the batch being written (not stored yet). */
   private queuedSeqs = 0;
@@ -159,6 +159,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     super();
     this.segmentSize = options.segmentSize ?? 5000;
     this.fsync = options.fsync ?? true;
+    this.gatherer = new GroupGatherer(this.fsync);
     this.log = options.log ?? silentLogger;
     this.readOnly = options.readOnly ?? false;
     this.manifest = new Low(new DurableJsonFile<ManifestFile>(path.join(dir, 'manifest.json'), { fsync: this.fsync }), {

@@ -35,11 +35,20 @@ export class GroupGatherer {
   private timer: NodeJS.Timeout | null = null;
   private unwaitedGroups = 0;
 
-  /** Tests lengthen `limitMs` so that a slow machine's loop turns cannot end a wait early. */
-  constructor(private readonly limitMs = GATHER_LIMIT_MS) {}
+  /**
+   * `waitForSenders` false: one loop turn only. Without fsync a group's write is a copy into the page
+   * cache (0.02 ms), nothing worth waiting for; waiting left serve's loop idle 38% of a --no-fsync
+   * profile (`npm run bench:profile -- --no-fsync`), and one pinned run on a quiet machine did 38.5k
+   * events/s without it. Tests lengthen `limitMs` so that a slow machine's loop turns cannot end a wait early.
+   */
+  constructor(
+    private readonly waitForSenders = true,
+    private readonly limitMs = GATHER_LIMIT_MS,
+  ) {}
 
   /** A sender's record arrived (queued, or found to be a duplicate: either way it is back). */
   arrive(sender: unknown): void {
+    if (!this.waitForSenders) return;
     this.current.add(sender);
     if (this.release !== null && this.awaited.delete(sender) && this.awaited.size === 0) this.finish();
   }

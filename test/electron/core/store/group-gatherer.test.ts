@@ -16,6 +16,14 @@ function group(gatherer: GroupGatherer, senders: object[]): void {
 }
 
 describe('GroupGatherer', () => {
+  it('waits one loop turn only when told not to wait for senders (no fsync)', async () => {
+    const gatherer = new GroupGatherer(false, 60_000);
+    const senders = Array.from({ length: 10 }, () => ({}));
+    group(gatherer, senders);
+    group(gatherer, senders);
+    expect(await settlesWithin(gatherer.wait(), 2)).toBe(true);
+  });
+
   it('waits one loop turn only behind fewer than GATHER_MIN_SENDERS recent senders', async () => {
     const gatherer = new GroupGatherer();
     const senders = Array.from({ length: GATHER_MIN_SENDERS - 1 }, () => ({}));
@@ -24,7 +32,7 @@ describe('GroupGatherer', () => {
   });
 
   it('waits until every sender of the last two groups is back, then no longer (two groups of 5 become one of 10)', async () => {
-    const gatherer = new GroupGatherer(60_000);
+    const gatherer = new GroupGatherer(true, 60_000);
     const a = Array.from({ length: 5 }, () => ({}));
     const b = Array.from({ length: 5 }, () => ({}));
     group(gatherer, a);
@@ -39,7 +47,7 @@ describe('GroupGatherer', () => {
   });
 
   it('gives up after its limit when a sender stopped, then writes the next groups without waiting', async () => {
-    const gatherer = new GroupGatherer(50);
+    const gatherer = new GroupGatherer(true, 50);
     const senders = Array.from({ length: 6 }, () => ({}));
     group(gatherer, senders);
     group(gatherer, senders);
