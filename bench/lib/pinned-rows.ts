@@ -32,7 +32,7 @@ export function pinnedRows(result: PinnedResult | { skipped: string }, historyLa
   ];
   if ('skipped' in result) return rows.map((r) => ({ ...r, measured: `skipped: ${result.skipped}`, ratio: '', met: 'skipped', value: null, unit: '' }));
   const { bare, nofsync, durable } = result.servers;
-  const rounds = `median of ${result.rounds} interleaved round${result.rounds === 1 ? "" : "s"}`;
+  const rounds = `median of ${result.rounds} interleaved round${result.rounds === 1 ? '' : 's'}`;
   const yes = (ok: boolean): 'yes' | 'no' => (ok ? 'yes' : 'no');
   return [
     { ...rows[0]!, measured: rate(bare), ratio: cpu(bare), met: 'n/a', value: bare.rps, unit: 'req/s' },
@@ -67,7 +67,7 @@ export function pinnedRows(result: PinnedResult | { skipped: string }, historyLa
 export function describePinned(result: PinnedResult): string[] {
   const { bare, nofsync, durable } = result.servers;
   const lines = [
-    `pinned, ${result.rounds} round${result.rounds === 1 ? "" : "s"} of ${result.durationS} s, ${result.connections} connections (CPU over all rounds / answers):`,
+    `pinned, ${result.rounds} round${result.rounds === 1 ? '' : 's'} of ${result.durationS} s, ${result.connections} connections (CPU over all rounds / answers):`,
     `  bare node:http:   ${rate(bare)}, ${cpu(bare)}`,
     `  serve --no-fsync: ${rate(nofsync)}, ${cpu(nofsync)}; ${result.ratios.nofsyncMedian.toFixed(2)}× bare (rounds ${list(result.ratios.nofsync)}); own CPU an event ${result.ownCpuUs.nofsync.toFixed(1)} µs`,
     `  serve durable:    ${rate(durable)}, ${cpu(durable)}; ${result.ratios.durableMedian.toFixed(2)}× bare (rounds ${list(result.ratios.durable)}); own CPU an event ${result.ownCpuUs.durable.toFixed(1)} µs`,
