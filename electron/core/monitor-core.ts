@@ -117,7 +117,10 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       onQuarantined: () => this.emit('quarantineChanged', this.quarantine.entries),
     });
     this.store.on('added', (records) => {
-      const dayStart = startOfLocalDay(Date.now());
+      // Once per group commit: the local day (a Date and its time zone) is worked out again only when it
+      // may have changed. No local day is shorter than 23 hours (DST), so the first 22 are safe.
+      const now = Date.now();
+      const dayStart = now >= this.today.dayStart && now < this.today.dayStart + 86_400_000 - 7_200_000 ? this.today.dayStart : startOfLocalDay(now);
       if (dayStart !== this.today.dayStart) void this.recountToday();
       else for (const r of records) if (r.receivedAt >= dayStart) this.today.count++;
       this.emit('deletionsAdded', records);

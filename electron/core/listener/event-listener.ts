@@ -64,6 +64,23 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | null
 }
 
 /**
+ * Content-Type and Content-Length as `req.headers` gives them, read from the raw header list: Node
+ * builds `req.headers` (every header, lower-cased) on first access, work no event needs. The first of
+ * duplicates wins, as in `req.headers` (and Node's parser refuses differing Content-Lengths itself).
+ */
+function bodyHeaders(req: http.IncomingMessage): { contentType: string | undefined; contentLength: string | undefined } {
+  const raw = req.rawHeaders;
+  let contentType: string | undefined;
+  let contentLength: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 12 && contentType === undefined && name.toLowerCase() === 'content-type') contentType = raw[i + 1];
+    else if (name.length === 14 && contentLength === undefined && name.toLowerCase() === 'content-length') contentLength = raw[i + 1];
+  }
+  return { contentType, contentLength };
+}
+
+/**
  * The responses of a connection that may still be unanswered (see 'clientError'). Kept without a
  * listener per response: finished ones are dropped when the connection's next request arrives.
  */
@@ -228,12 +245,13 @@ export class EventListener {
     if (pathname !== '/') return send(res, 404, { error: 'not found: post events to /' });
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed: use POST' }, { Allow: 'POST' });
 
-    const format = bodyFormatOf(req.headers['content-type']);
+    const { contentType, contentLength } = bodyHeaders(req);
+    const format = bodyFormatOf(contentType);
     if (!format) {
       req.resume();
       return send(res, 415, { error: 'content type must be application/x-www-form-urlencoded or application/json (UTF-8)' });
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
+    const declared = Number(contentLength ?? 0);
     if (declared > this.maxBody) return this.refuseTooLarge(res);
 
     readBody(req, this.maxBody, (body) => {
