@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleChildren, childPath, freePort, getStatus, SERVE_BIN } from './lib/procs.js';
+import { bundleChildren, childPath, freePort, getStatus, SERVE_BIN, writesFromLog } from './lib/procs.js';
 import { bodyMaker, FIXTURE_TOKEN, FORM_CONTENT_TYPE, nowSeconds } from './lib/bodies.js';
 
 const { values: flags } = parseArgs({ options: { http: { type: 'boolean' } }, strict: true });
@@ -103,7 +103,8 @@ async function serverInstructions(server: 'serve' | 'bare', count: number): Prom
   rmSync(dataDir, { recursive: true, force: true });
   const collected = /Collected : (\d+)/.exec(stderr);
   if (!collected) throw new Error(`callgrind printed no total for ${server}: ${stderr.slice(-1500)}`);
-  console.log(`  ${server}, ${count} requests: ${Number(collected[1]).toLocaleString('en-US')} instructions`);
+  const writes = writesFromLog(stderr);
+  console.log(`  ${server}, ${count} requests: ${Number(collected[1]).toLocaleString('en-US')} instructions${writes ? ` (${writes.line})` : ''}`);
   return Number(collected[1]);
 }
 
