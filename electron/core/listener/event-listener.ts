@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DUPLICATE_ANSWER, STORED_ANSWER, type BodyFormat, type EventPipeline, type PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
+import { IdleConnections } from './idle-connections.js';
+
+/** A connection without a request for this long is closed (the tunnel's sockets live far longer between events). */
+export const IDLE_CONNECTION_MS = 660_000;
 
 /** 64 KiB: a real event is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -162,12 +166,14 @@ export class EventListener {
   private readonly server: http.Server;
   private readonly maxBody: number;
   private readonly log: Logger;
+  private readonly idle: IdleConnections;
 
   constructor(private readonly options: EventListenerOptions) {
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.log = options.log ?? silentLogger;
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       trackResponse(req.socket as AnsweringSocket, res);
+      this.idle.seen(req.socket);
       try {
         this.route(req, res);
       } catch (error) {
@@ -181,10 +187,12 @@ export class EventListener {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 15_000;
     // The tunnel client holds a few long-lived connections and hangs up its public side when we close
-    // one: a request the tunnel server writes into it meanwhile is lost. Keep idle connections open.
-    this.server.keepAliveTimeout = 600_000;
-    // Sockets idle past this are destroyed (no 'timeout' listener: Node's default).
-    this.server.timeout = 660_000;
+    // one: a request the tunnel server writes into it meanwhile is lost. Keep idle connections open:
+    // Node's idle timers are off (0: no timer re-armed per request), and IdleConnections closes a
+    // connection only after 11 minutes without a request.
+    this.server.keepAliveTimeout = 0;
+    this.server.timeout = 0;
+    this.idle = new IdleConnections(this.server, IDLE_CONNECTION_MS);
     this.server.maxConnections = 4096;
     this.server.on('clientError', (_error, socket: AnsweringSocket) => {
       const refuse = (): void => {
@@ -220,6 +228,7 @@ export class EventListener {
   /** Stops accepting, lets requests in flight finish (their writes are awaited by the store), closes idle sockets. */
   stop(): Promise<void> {
     return new Promise((resolve) => {
+      this.idle.stop();
       if (!this.server.listening) return resolve();
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
