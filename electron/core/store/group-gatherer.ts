@@ -69,10 +69,12 @@ export class GroupGatherer {
         for (const sender of this.beforeLast) if (!this.current.has(sender)) this.awaited.add(sender);
         if (this.awaited.size === 0) return resolve();
         this.release = resolve;
-        this.timer = setTimeout(() => {
-          this.unwaitedGroups = GROUPS_AFTER_TIMEOUT;
-          this.finish();
-        }, this.limitMs);
+        // One timer, re-armed for each wait (a new Timeout per group was a visible cost); when a wait
+        // ends early the timer is left to fire and finds nothing to end.
+        if (this.timer === null) {
+          this.timer = setTimeout(() => this.timedOut(), this.limitMs);
+          this.timer.unref();
+        } else this.timer.refresh();
       });
     });
   }
@@ -84,9 +86,13 @@ export class GroupGatherer {
     this.current = new Set();
   }
 
+  private timedOut(): void {
+    if (this.release === null) return; // the wait it was armed for ended early
+    this.unwaitedGroups = GROUPS_AFTER_TIMEOUT;
+    this.finish();
+  }
+
   private finish(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
     this.awaited.clear();
     const release = this.release;
     this.release = null;
