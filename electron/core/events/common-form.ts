@@ -59,18 +59,17 @@ const PLUS = 43;
 
 /** A value as the general parser decodes it: `+` is a space, then percent-decoding; undefined when that fails. */
 function decodeValue(text: string, from: number, to: number): string | undefined {
-  let plain = true;
+  let percent = false;
+  let plus = false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c === PERCENT || c === PLUS) {
-      plain = false;
-      break;
-    }
+    if (c === PERCENT) percent = true;
+    else if (c === PLUS) plus = true;
   }
   const raw = text.slice(from, to);
-  if (plain) return raw;
+  if (!percent && !plus) return raw;
   try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
+    return decodeURIComponent(plus ? raw.replaceAll('+', ' ') : raw);
   } catch {
     return undefined;
   }

@@ -126,11 +126,7 @@ function finishBody(req: ReadingRequest, body: Body): void {
   const state = req[BODY]!;
   const done = state.done;
   if (done === null) return;
-  state.done = null;
-  req.off('data', onBodyData);
-  req.off('end', onBodyEnd);
-  req.off('error', onBodyAborted);
-  req.off('close', onBodyAborted);
+  state.done = null; // the listeners stay (the request is finished with): later calls find nothing to do
   done(body);
 }
 
