@@ -32,16 +32,23 @@ const AUTH_FIELDS = [
 ];
 
 /** Each name as the portal writes it (PHP's http_build_query: brackets as %5B and %5D) → where it goes. */
-const KNOWN_NAMES = new Map<string, { group: Group; name: string }>([
-  ['event', { group: Group.Root, name: 'event' }],
-  ['event_handler_id', { group: Group.Root, name: 'event_handler_id' }],
-  ['ts', { group: Group.Root, name: 'ts' }],
-  ['data%5BFIELDS%5D%5BID%5D', { group: Group.DataFields, name: 'ID' }],
-  ['data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D', { group: Group.DataFields, name: 'ENTITY_TYPE_ID' }],
-  ...AUTH_FIELDS.map((name) => [`auth%5B${name}%5D`, { group: Group.Auth, name }] as const),
+const field = (group: Group, name: string): Field => ({ group, name, lastRaw: null, lastValue: '' });
+const KNOWN_NAMES = new Map<string, Field>([
+  ['event', field(Group.Root, 'event')],
+  ['event_handler_id', field(Group.Root, 'event_handler_id')],
+  ['ts', field(Group.Root, 'ts')],
+  ['data%5BFIELDS%5D%5BID%5D', field(Group.DataFields, 'ID')],
+  ['data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D', field(Group.DataFields, 'ENTITY_TYPE_ID')],
+  ...AUTH_FIELDS.map((name) => [`auth%5B${name}%5D`, field(Group.Auth, name)] as const),
 ]);
 
-type Field = { group: Group; name: string };
+/**
+ * A known field, with the raw text and decoded value it had last time. A portal's events repeat most
+ * values (its domain, endpoints, member id, token, event name) from one request to the next: a value
+ * whose raw text matches the last one is taken as decoded then, without cutting, scanning or decoding it
+ * again. (At most one earlier body per field stays alive through `lastRaw`.)
+ */
+type Field = { group: Group; name: string; lastRaw: string | null; lastValue: string };
 
 /** The known names grouped by length, so a name is matched where it stands (no substring made per name). */
 const NAMES_BY_LENGTH: (readonly (readonly [string, Field])[] | undefined)[] = [];
@@ -89,8 +96,15 @@ export function parseCommonForm(text: string): ParsedObject | null {
     if (equals === -1 || equals > end) return null;
     const known = knownName(text, start, equals);
     if (known === undefined) return null;
-    const value = decodeValue(text, equals + 1, end);
-    if (value === undefined) return null;
+    let value: string | undefined;
+    const last = known.lastRaw;
+    if (last !== null && last.length === end - equals - 1 && text.startsWith(last, equals + 1)) value = known.lastValue;
+    else {
+      value = decodeValue(text, equals + 1, end);
+      if (value === undefined) return null;
+      known.lastRaw = text.slice(equals + 1, end);
+      known.lastValue = value;
+    }
     let target: ParsedObject;
     if (known.group === Group.Root) target = root;
     else if (known.group === Group.Auth) target = auth ??= root['auth'] = new Fields();
