@@ -4,7 +4,7 @@
  */
 import { BodyError, decodeUtf8, parseFormBody, parseJsonBody, type ParsedObject } from '../events/parse-body.js';
 import { parseCommonForm } from '../events/common-form.js';
-import { PayloadError, readDeletion, readEnvelope } from '../events/payload.js';
+import { PayloadError, lowerCaseDomain, readDeletion, readEnvelope } from '../events/payload.js';
 import { buildRecord, type UnsequencedRecord } from '../events/deletion-record.js';
 import { fingerprintOfHash, type TokenRegistry } from '../tokens/token-registry.js';
 import { StoreUnavailableError, type AddResult, type DeletionStore } from '../store/deletion-store.js';
@@ -46,7 +46,7 @@ export const DUPLICATE_ANSWER: PipelineAnswer = Object.freeze({ status: 200, bod
 function claimedPortal(body: ParsedObject): string | null {
   const auth = body['auth'];
   const domain = typeof auth === 'object' ? auth['domain'] : undefined;
-  return typeof domain === 'string' ? domain.toLowerCase() : null;
+  return typeof domain === 'string' ? lowerCaseDomain(domain) : null;
 }
 
 export class EventPipeline {
