@@ -11,6 +11,7 @@
  * equal to parseFormBody()'s over generated and hostile bodies.
  */
 import type { ParsedObject } from './parse-body.js';
+import { flatCopy } from './interned.js';
 
 /**
  * Objects whose prototype has no properties at all (like the general parser's): a missing field reads
@@ -31,8 +32,14 @@ const AUTH_FIELDS = [
   'user_id', 'refresh_token', 'application_token',
 ];
 
+/**
+ * Fields whose last value is not kept (see Field): secrets (no token stays in memory because it was the
+ * last one sent), and the item id, which differs in every event.
+ */
+const NOT_KEPT = new Set(['access_token', 'refresh_token', 'application_token', 'ID']);
+
 /** Each name as the portal writes it (PHP's http_build_query: brackets as %5B and %5D) → where it goes. */
-const field = (group: Group, name: string): Field => ({ group, name, lastRaw: null, lastValue: '' });
+const field = (group: Group, name: string): Field => ({ group, name, remember: !NOT_KEPT.has(name), lastRaw: null, lastValue: '' });
 const KNOWN_NAMES = new Map<string, Field>([
   ['event', field(Group.Root, 'event')],
   ['event_handler_id', field(Group.Root, 'event_handler_id')],
@@ -46,9 +53,10 @@ const KNOWN_NAMES = new Map<string, Field>([
  * A known field, with the raw text and decoded value it had last time. A portal's events repeat most
  * values (its domain, endpoints, member id, token, event name) from one request to the next: a value
  * whose raw text matches the last one is taken as decoded then, without cutting, scanning or decoding it
- * again. (At most one earlier body per field stays alive through `lastRaw`.)
+ * again. What is kept is a copy (no body stays alive through it), and never a token.
  */
-type Field = { group: Group; name: string; lastRaw: string | null; lastValue: string };
+type Field = { group: Group; name: string; remember: boolean; lastRaw: string | null; lastValue: string };
+
 
 /** The known names grouped by length, so a name is matched where it stands (no substring made per name). */
 const NAMES_BY_LENGTH: (readonly (readonly [string, Field])[] | undefined)[] = [];
@@ -102,8 +110,10 @@ export function parseCommonForm(text: string): ParsedObject | null {
     else {
       value = decodeValue(text, equals + 1, end);
       if (value === undefined) return null;
-      known.lastRaw = text.slice(equals + 1, end);
-      known.lastValue = value;
+      if (known.remember) {
+        known.lastRaw = flatCopy(text.slice(equals + 1, end));
+        known.lastValue = flatCopy(value);
+      }
     }
     let target: ParsedObject;
     if (known.group === Group.Root) target = root;

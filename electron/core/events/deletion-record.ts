@@ -15,7 +15,8 @@ export function deletionId(portal: string, event: string, itemId: number, entity
   return sha('sha256', `${portal}\n${event}\n${itemId}\n${entityTypeId}\n${sentAt}`, 'base64url').slice(0, 22);
 }
 
-const shared = new Interner();
+/** One table per field, so each one's last-value shortcut holds (see Interner.of). */
+const shared = { event: new Interner(), portal: new Interner(), memberId: new Interner(), endpoint: new Interner() };
 
 /** Assembles a record from validated fields (recurring strings shared between records: interned.ts). */
 export function buildRecord(
@@ -27,15 +28,15 @@ export function buildRecord(
 ): UnsequencedRecord {
   return {
     id: deletionId(fields.portal, event, fields.itemId, fields.entityTypeId, fields.sentAt),
-    event: shared.of(event),
+    event: shared.event.of(event),
     handlerId,
     itemId: fields.itemId,
     entityTypeId: fields.entityTypeId,
     sentAt: fields.sentAt,
     receivedAt,
-    portal: shared.of(fields.portal),
-    memberId: shared.ofNullable(fields.memberId),
-    clientEndpoint: shared.ofNullable(fields.clientEndpoint),
+    portal: shared.portal.of(fields.portal),
+    memberId: shared.memberId.ofNullable(fields.memberId),
+    clientEndpoint: shared.endpoint.ofNullable(fields.clientEndpoint),
     byUser: fields.byUser,
     userId: fields.userId,
     tokenFp,

@@ -6,16 +6,31 @@
  */
 const MAX_ENTRIES = 512;
 
+/**
+ * A copy of `value` that refers to nothing else. A string cut from a request body keeps the whole body
+ * alive, OAuth tokens included; whatever outlives its request keeps a copy instead. (JSON.parse builds
+ * its strings anew; at worst they point into the short JSON text made here.)
+ */
+export function flatCopy(value: string): string {
+  return JSON.parse(JSON.stringify(value)) as string;
+}
+
 export class Interner {
   private readonly table = new Map<string, string>();
+  /** The last copy handed out: one field of one portal's stream repeats itself. */
+  private last: string | null = null;
 
   /** `value`'s shared copy (made now when new). */
   of(value: string): string {
-    const known = this.table.get(value);
-    if (known !== undefined) return known;
+    if (value === this.last) return this.last;
+    const known = this.table.get(value) ?? this.add(value);
+    this.last = known;
+    return known;
+  }
+
+  private add(value: string): string {
     if (this.table.size >= MAX_ENTRIES) this.table.clear();
-    // JSON.parse builds a new flat string: no reference to the body `value` was cut from.
-    const copy = JSON.parse(JSON.stringify(value)) as string;
+    const copy = flatCopy(value);
     this.table.set(copy, copy);
     return copy;
   }

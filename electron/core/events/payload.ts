@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { EVENT_NAME_PATTERN, classifyEvent, type EventKind } from './bitrix-events.js';
 import type { ParsedObject, ParsedValue } from './parse-body.js';
+import { flatCopy } from './interned.js';
 
 export class PayloadError extends Error {
   override readonly name = 'PayloadError';
@@ -108,7 +109,7 @@ function remembered(pattern: RegExp): (value: string) => boolean {
   return (value) => {
     if (value === passed) return true;
     if (!pattern.test(value)) return false;
-    passed = value;
+    passed = flatCopy(value); // a copy: no request body stays alive through it
     return true;
   };
 }
@@ -119,8 +120,8 @@ function rememberedCase(convert: (value: string) => string): (value: string) => 
   let output = '';
   return (value) => {
     if (value !== input) {
-      output = convert(value);
-      input = value;
+      input = flatCopy(value);
+      output = flatCopy(convert(value));
     }
     return output;
   };
