@@ -19,6 +19,8 @@ import { ensureProductionRenderer, measureLiveLatency, type LiveLatencyOutcome }
 import type { LoadResult, LoadSpec } from './children/load-client.js';
 import type { PacedResult, PacedSpec } from './children/paced-client.js';
 import type { CommitCeilingResult, CommitCeilingSpec } from './children/commit-ceiling.js';
+import { pinnedUnavailable, runPinned, type PinnedResult } from './lib/pinned.js';
+import { describePinned, pinnedRows } from './lib/pinned-rows.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'keep-temp': { type: 'boolean' }, 'wait-idle': { type: 'string' } }, strict: true });
 const quick = flags.quick ?? false;
@@ -26,8 +28,8 @@ const quick = flags.quick ?? false;
 const waitIdleS = Number(flags['wait-idle'] ?? 0);
 
 const config = quick
-  ? { mid: 10_000, big: 100_000, durationS: 3, warmupS: 1, latencyS: 4, liveSamples: 15, naiveHistory: 10_000, naiveS: 5, extraConnections: 100, ceilingS: 1, pairs: 2, pairS: 2 }
-  : { mid: 100_000, big: 1_000_000, durationS: 10, warmupS: 3, latencyS: 10, liveSamples: 50, naiveHistory: 100_000, naiveS: 15, extraConnections: 100, ceilingS: 3, pairs: 3, pairS: 5 };
+  ? { mid: 10_000, big: 100_000, durationS: 3, warmupS: 1, latencyS: 4, liveSamples: 15, naiveHistory: 10_000, naiveS: 5, extraConnections: 100, ceilingS: 1, pairs: 2, pairS: 2, pinnedRounds: 1, pinnedS: 3 }
+  : { mid: 100_000, big: 1_000_000, durationS: 10, warmupS: 3, latencyS: 10, liveSamples: 50, naiveHistory: 100_000, naiveS: 15, extraConnections: 100, ceilingS: 3, pairs: 3, pairS: 5, pinnedRounds: 3, pinnedS: 5 };
 const CONNECTIONS = 10;
 const LATENCY_RATE = 1000;
 const LIVE_BACKGROUND_RATE = 500;
@@ -329,6 +331,22 @@ await pairBare.stop();
 const pairRatios = pairs.map((p) => p.serve / p.bare);
 const pairedRatio = [...pairRatios].sort((a, b) => a - b)[Math.floor(pairRatios.length / 2)]!;
 
+// ---- 1p. pinned: the load generator and the server on different cores (issue 16) ----------------------------
+// Unpinned, autocannon shares the server's two cores and needs more CPU a request than the bare server
+// does, so it holds the ceiling down. Here wrk (C) runs on core 0 and each server on core 1.
+
+const pinnedSkip = pinnedUnavailable();
+let pinned: PinnedResult | { skipped: string };
+if (pinnedSkip) {
+  log(`\n[pinned] skipped: ${pinnedSkip}`);
+  pinned = { skipped: pinnedSkip };
+} else {
+  log(`\n[pinned] wrk on core 0; bare node:http, serve --no-fsync and durable serve (${label(config.mid)} history) on core 1; ${config.pinnedRounds} interleaved round(s) of ${config.pinnedS} s, ${CONNECTIONS} connections`);
+  await noteLoad('pinned');
+  pinned = await runPinned({ history: midHistory, tempRoot, rounds: config.pinnedRounds, durationS: config.pinnedS, warmupS: quick ? 1 : 2, connections: CONNECTIONS, nextIdBase: idBase, log });
+  for (const line of describePinned(pinned)) log(`  ${line}`);
+}
+
 // ---- 4. export ------------------------------------------------------------------------------------------
 
 log(`\n[export] ${label(config.big)} deletions to CSV (read-only on the cached history; peak RSS from process.resourceUsage())`);
@@ -392,9 +410,10 @@ const memory = bigMemory as { rssMB: number; peakRssMB: number } | null;
 const liveResult = live as LiveLatencyOutcome;
 
 const rows: Row[] = [
+  ...pinnedRows(pinned, label(config.mid), CONNECTIONS),
   {
     id: '1',
-    scenario: `Ingest, durable acks (fsync), keep-alive, ${CONNECTIONS} conn, ${label(config.mid)} history`,
+    scenario: `Ingest, durable acks (fsync), keep-alive, ${CONNECTIONS} conn, ${label(config.mid)} history (unpinned, autocannon)`,
     measured: rps(atMid.throughput),
     ratio: `${pairedRatio.toFixed(2)}× bare, median of ${pairs.length} adjacent pairs (${pairRatios.map((r) => r.toFixed(2)).join(', ')}); single run ${ratioMid.toFixed(2)}× (bare ${rps(bareResult)})`,
     target: '≥ 0.5× bare',
@@ -514,7 +533,7 @@ const rows: Row[] = [
   },
   {
     id: 'i2',
-    scenario: `Info: ingest ${label(config.mid)}, --no-fsync, ${CONNECTIONS} conn`,
+    scenario: `Info: ingest ${label(config.mid)}, --no-fsync, ${CONNECTIONS} conn (unpinned)`,
     measured: rps(noFsync),
     ratio: `${(noFsync.rps / bareResult.rps).toFixed(2)}× bare`,
     target: '',
@@ -524,7 +543,7 @@ const rows: Row[] = [
   },
   {
     id: 'i3',
-    scenario: `Info: ingest ${label(config.mid)}, durable, ${config.extraConnections} conn`,
+    scenario: `Info: ingest ${label(config.mid)}, durable, ${config.extraConnections} conn (unpinned)`,
     measured: rps(wide),
     ratio: `${(wide.rps / bareWide.rps).toFixed(2)}× bare at ${config.extraConnections} conn (${rps(bareWide)})`,
     target: '',
@@ -534,7 +553,7 @@ const rows: Row[] = [
   },
   {
     id: 'i5',
-    scenario: `Info: server CPU per request, ${CONNECTIONS} conn: serve durable at ${label(config.mid)}`,
+    scenario: `Info: server CPU per request, ${CONNECTIONS} conn: serve durable at ${label(config.mid)} (unpinned)`,
     measured: cpu(atMid.throughput),
     ratio: `bare ${cpu(bareResult)}; serve --no-fsync ${cpu(noFsync)}`,
     target: '',
@@ -579,7 +598,7 @@ log(`whole run: ${totalS.toFixed(0)} s`);
 
 const date = new Date();
 const markdown = [
-  `Measured ${date.toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os} (${machine.tempFs}; 4 KB fdatasync median ${machine.fdatasync4kMedianMs} ms), Node ${machine.node}${quick ? ' (--quick)' : ''}. Load from a separate process (autocannon 9) on loopback; bodies are ${FIXTURE} with a unique item id and current \`ts\` per request.`,
+  `Measured ${date.toISOString().slice(0, 10)} on ${machine.cpus} × ${machine.cpu}, ${machine.memoryGB} GB, ${machine.os} (${machine.tempFs}; 4 KB fdatasync median ${machine.fdatasync4kMedianMs} ms), Node ${machine.node}${quick ? ' (--quick)' : ''}. Rows P0-P3: wrk on core 0, the server on core 1 (taskset). Other rows: load from a separate, unpinned process (autocannon 9) on loopback. Bodies are ${FIXTURE} with a unique item id and current \`ts\` per request.`,
   '',
   `Other work on the machine (CPU busy just before each phase): ${busyList}.`,
   '',
@@ -613,6 +632,7 @@ const results = {
     renderer: rendererNote,
     noFsync,
     wide,
+    pinned,
     export: { ms: exportRun.ms, code: exportRun.code, rows: exportedRows, csvBytes, peakRssMB: exportPeakMB },
     naive: { ...naiveResult, singleEventMs: naiveSingle, fileBytes: naiveBytes, rssMB: naiveMemory.rssMB },
   },

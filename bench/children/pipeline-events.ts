@@ -25,9 +25,11 @@ const ts = nowSeconds();
 let next = 0;
 const started = performance.now();
 await Promise.all(
+  // Each client stands for one keep-alive connection (the store's group commit waits for its senders).
   Array.from({ length: 10 }, async () => {
+    const client = {};
     while (next < total) {
-      const answer = await pipeline.handle(Buffer.from(makeBody(1 + next++, ts)), 'form');
+      const answer = await pipeline.handle(Buffer.from(makeBody(1 + next++, ts)), 'form', client);
       if (answer.status !== 200) throw new Error(`event refused: ${JSON.stringify(answer.body)}`);
     }
   }),

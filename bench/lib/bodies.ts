@@ -16,8 +16,8 @@ const ID_FIELD = 'data%5BFIELDS%5D%5BID%5D=';
 
 export type BodyMaker = (itemId: number, unixSeconds: number) => string;
 
-/** Splits the fixture around its item id and `ts` values. */
-export function bodyMaker(root = process.cwd()): BodyMaker {
+/** The fixture split around its item id and `ts` values (also used by bench/lib/wrk.ts's Lua script). */
+export function bodyParts(root = process.cwd()): { head: string; middle: string; tail: string; idFirst: boolean } {
   const form = readFileSync(path.join(root, FIXTURE), 'utf8').trim();
   const params = form.split('&');
   const idAt = params.findIndex((p) => p.startsWith(ID_FIELD));
@@ -25,7 +25,13 @@ export function bodyMaker(root = process.cwd()): BodyMaker {
   if (idAt < 0 || tsAt < 0) throw new Error(`${FIXTURE} has no ${ID_FIELD} or ts= field`);
   const template = params.map((p, i) => (i === idAt ? `${ID_FIELD}\u0001` : i === tsAt ? 'ts=\u0002' : p)).join('&');
   const [head, middle, tail] = template.split(/[\u0001\u0002]/) as [string, string, string];
-  return idAt < tsAt ? (itemId, ts) => head + itemId + middle + ts + tail : (itemId, ts) => head + ts + middle + itemId + tail;
+  return { head, middle, tail, idFirst: idAt < tsAt };
+}
+
+/** Splits the fixture around its item id and `ts` values. */
+export function bodyMaker(root = process.cwd()): BodyMaker {
+  const { head, middle, tail, idFirst } = bodyParts(root);
+  return idFirst ? (itemId, ts) => head + itemId + middle + ts + tail : (itemId, ts) => head + ts + middle + itemId + tail;
 }
 
 /** Current Unix seconds (what the portal puts in `ts`). */

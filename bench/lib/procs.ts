@@ -132,13 +132,16 @@ export interface ServeHandle extends Proc {
  * Starts the built `serve` (no tunnel) on `dataDir` and measures spawn → first 200 from `/health`
  * (polled every 5 ms on a port chosen in advance).
  */
-export async function startServe(dataDir: string, options: { token: string; dashboard: boolean; fsync?: boolean }): Promise<ServeHandle> {
+export async function startServe(
+  dataDir: string,
+  options: { token: string; dashboard: boolean; fsync?: boolean; cpus?: string; nodeArgs?: string[] },
+): Promise<ServeHandle> {
   const port = await freePort();
-  const args = [SERVE_BIN, '--data-dir', dataDir, '--port', String(port), '--no-tunnel', '--token', options.token];
+  const args = [...(options.nodeArgs ?? []), SERVE_BIN, '--data-dir', dataDir, '--port', String(port), '--no-tunnel', '--token', options.token];
   if (!options.dashboard) args.push('--no-dashboard');
   if (options.fsync === false) args.push('--no-fsync');
   const started = performance.now();
-  const proc = spawnNode(args);
+  const proc = spawnNode(args, {}, options.cpus === undefined ? {} : { cpus: options.cpus });
   let readyMs = NaN;
   for (;;) {
     if (proc.child.exitCode !== null) throw new Error(`serve exited (${proc.child.exitCode}) before /health answered:\n${proc.stderr().slice(-2000)}`);

@@ -148,7 +148,10 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       ...(this.apps && { appEvents: this.apps }),
     });
     this.store.on('added', (records) => {
-      const dayStart = startOfLocalDay(Date.now());
+      // Once per group commit: the local day (a Date and its time zone) is worked out again only when it
+      // may have changed. No local day is shorter than 23 hours (DST), so the first 22 are safe.
+      const now = Date.now();
+      const dayStart = now >= this.today.dayStart && now < this.today.dayStart + 86_400_000 - 7_200_000 ? this.today.dayStart : startOfLocalDay(now);
       const newDay = dayStart !== this.today.dayStart;
       for (const r of records) {
         if (isTestDeletion(r)) {

@@ -18,10 +18,15 @@ export interface Proc {
   stop(timeoutMs?: number): Promise<number>;
 }
 
-/** Spawns `node ...args` and tracks its `name: value` stdout lines. `label` names it in errors. */
-export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, options: { label?: string; waitTimeoutMs?: number; stdin?: boolean } = {}): Proc {
+/**
+ * Spawns `node ...args` and tracks its `name: value` stdout lines. `label` names it in errors; `stdin`
+ * keeps a pipe to its standard input; `cpus` runs it under `taskset -c CPUS` (the benchmark's pinned
+ * rows), which execs node in the same process.
+ */
+export function spawnNode(args: string[], env: NodeJS.ProcessEnv = {}, options: { label?: string; waitTimeoutMs?: number; stdin?: boolean; cpus?: string } = {}): Proc {
   const label = options.label ?? 'process';
-  const child = spawn(process.execPath, args, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const [command, argv] = options.cpus === undefined ? [process.execPath, args] : ['taskset', ['-c', options.cpus, process.execPath, ...args]];
+  const child = spawn(command, argv, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines = new Map<string, string>();
   const waiters: { name: string; resolve: (v: string) => void }[] = [];
   let stderr = '';

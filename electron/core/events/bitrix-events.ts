@@ -27,14 +27,21 @@ export type EventKind =
   | { kind: 'dynamic'; entityTypeId: number | null }
   | { kind: 'other' };
 
+/** The kinds of the common names, made once (classifyEvent runs for every event). */
+const FIXED_KINDS: ReadonlyMap<string, EventKind> = new Map(
+  Object.entries(FIXED_TYPE_EVENTS).map(([name, entityTypeId]) => [name, Object.freeze({ kind: 'fixed', entityTypeId })] as const),
+);
+const DYNAMIC_KIND: EventKind = Object.freeze({ kind: 'dynamic', entityTypeId: null });
+const OTHER_KIND: EventKind = Object.freeze({ kind: 'other' });
+
 /** Classifies an upper-cased event name: a deletion with a fixed type, a dynamic-item deletion, or other. */
 export function classifyEvent(upperName: string): EventKind {
-  const fixed = FIXED_TYPE_EVENTS[upperName];
-  if (fixed !== undefined && Object.hasOwn(FIXED_TYPE_EVENTS, upperName)) return { kind: 'fixed', entityTypeId: fixed };
-  if (upperName === DYNAMIC_ITEM_DELETE) return { kind: 'dynamic', entityTypeId: null };
+  if (upperName === DYNAMIC_ITEM_DELETE) return DYNAMIC_KIND;
+  const fixed = FIXED_KINDS.get(upperName);
+  if (fixed !== undefined) return fixed;
   const variant = DYNAMIC_VARIANT.exec(upperName);
   if (variant) return { kind: 'dynamic', entityTypeId: Number(variant[1]) };
-  return { kind: 'other' };
+  return OTHER_KIND;
 }
 
 const ENTITY_TYPE_LABELS: Readonly<Record<number, string>> = {

@@ -11,6 +11,7 @@
  * equal to parseFormBody()'s over generated and hostile bodies.
  */
 import type { ParsedObject } from './parse-body.js';
+import { flatCopy } from './interned.js';
 
 /**
  * Objects whose prototype has no properties at all (like the general parser's): a missing field reads
@@ -31,33 +32,59 @@ const AUTH_FIELDS = [
   'user_id', 'refresh_token', 'application_token',
 ];
 
+/**
+ * Fields whose last value is not kept (see Field): secrets (no token stays in memory because it was the
+ * last one sent), and the item id, which differs in every event.
+ */
+const NOT_KEPT = new Set(['access_token', 'refresh_token', 'application_token', 'ID']);
+
 /** Each name as the portal writes it (PHP's http_build_query: brackets as %5B and %5D) → where it goes. */
-const KNOWN_NAMES = new Map<string, { group: Group; name: string }>([
-  ['event', { group: Group.Root, name: 'event' }],
-  ['event_handler_id', { group: Group.Root, name: 'event_handler_id' }],
-  ['ts', { group: Group.Root, name: 'ts' }],
-  ['data%5BFIELDS%5D%5BID%5D', { group: Group.DataFields, name: 'ID' }],
-  ['data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D', { group: Group.DataFields, name: 'ENTITY_TYPE_ID' }],
-  ...AUTH_FIELDS.map((name) => [`auth%5B${name}%5D`, { group: Group.Auth, name }] as const),
+const field = (group: Group, name: string): Field => ({ group, name, remember: !NOT_KEPT.has(name), lastRaw: null, lastValue: '' });
+const KNOWN_NAMES = new Map<string, Field>([
+  ['event', field(Group.Root, 'event')],
+  ['event_handler_id', field(Group.Root, 'event_handler_id')],
+  ['ts', field(Group.Root, 'ts')],
+  ['data%5BFIELDS%5D%5BID%5D', field(Group.DataFields, 'ID')],
+  ['data%5BFIELDS%5D%5BENTITY_TYPE_ID%5D', field(Group.DataFields, 'ENTITY_TYPE_ID')],
+  ...AUTH_FIELDS.map((name) => [`auth%5B${name}%5D`, field(Group.Auth, name)] as const),
 ]);
+
+/**
+ * A known field, with the raw text and decoded value it had last time. A portal's events repeat most
+ * values (its domain, endpoints, member id, token, event name) from one request to the next: a value
+ * whose raw text matches the last one is taken as decoded then, without cutting, scanning or decoding it
+ * again. What is kept is a copy (no body stays alive through it), and never a token.
+ */
+type Field = { group: Group; name: string; remember: boolean; lastRaw: string | null; lastValue: string };
+
+
+/** The known names grouped by length, so a name is matched where it stands (no substring made per name). */
+const NAMES_BY_LENGTH: (readonly (readonly [string, Field])[] | undefined)[] = [];
+for (const [raw, field] of KNOWN_NAMES) ((NAMES_BY_LENGTH[raw.length] ??= []) as (readonly [string, Field])[]).push([raw, field]);
+
+function knownName(text: string, start: number, end: number): Field | undefined {
+  const candidates = NAMES_BY_LENGTH[end - start];
+  if (candidates === undefined) return undefined;
+  for (const [raw, field] of candidates) if (text.startsWith(raw, start)) return field;
+  return undefined;
+}
 
 const PERCENT = 37;
 const PLUS = 43;
 
 /** A value as the general parser decodes it: `+` is a space, then percent-decoding; undefined when that fails. */
 function decodeValue(text: string, from: number, to: number): string | undefined {
-  let plain = true;
+  let percent = false;
+  let plus = false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    if (c === PERCENT || c === PLUS) {
-      plain = false;
-      break;
-    }
+    if (c === PERCENT) percent = true;
+    else if (c === PLUS) plus = true;
   }
   const raw = text.slice(from, to);
-  if (plain) return raw;
+  if (!percent && !plus) return raw;
   try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
+    return decodeURIComponent(plus ? raw.replaceAll('+', ' ') : raw);
   } catch {
     return undefined;
   }
@@ -75,10 +102,19 @@ export function parseCommonForm(text: string): ParsedObject | null {
     if (end === -1) end = length;
     const equals = text.indexOf('=', start);
     if (equals === -1 || equals > end) return null;
-    const known = KNOWN_NAMES.get(text.slice(start, equals));
+    const known = knownName(text, start, equals);
     if (known === undefined) return null;
-    const value = decodeValue(text, equals + 1, end);
-    if (value === undefined) return null;
+    let value: string | undefined;
+    const last = known.lastRaw;
+    if (last !== null && last.length === end - equals - 1 && text.startsWith(last, equals + 1)) value = known.lastValue;
+    else {
+      value = decodeValue(text, equals + 1, end);
+      if (value === undefined) return null;
+      if (known.remember) {
+        known.lastRaw = flatCopy(text.slice(equals + 1, end));
+        known.lastValue = flatCopy(value);
+      }
+    }
     let target: ParsedObject;
     if (known.group === Group.Root) target = root;
     else if (known.group === Group.Auth) target = auth ??= root['auth'] = new Fields();

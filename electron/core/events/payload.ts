@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { EVENT_NAME_PATTERN, classifyEvent, type EventKind } from './bitrix-events.js';
 import type { ParsedObject, ParsedValue } from './parse-body.js';
+import { flatCopy } from './interned.js';
 
 export class PayloadError extends Error {
   override readonly name = 'PayloadError';
@@ -99,6 +100,42 @@ const ENDPOINT = /^https?:\/\/[^\s"<>]+$/;
 
 type Raw = ParsedValue | undefined;
 
+/**
+ * `pattern.test`, remembering the last value that passed: a portal sends the same event name, domain,
+ * member id and endpoint again and again (the form reader even hands back the same strings), and a
+ * string equal to one that matched matches. The patterns have no flags that keep state.
+ */
+function remembered(pattern: RegExp): (value: string) => boolean {
+  let passed: string | null = null;
+  return (value) => {
+    if (value === passed) return true;
+    if (!pattern.test(value)) return false;
+    passed = flatCopy(value); // a copy: no request body stays alive through it
+    return true;
+  };
+}
+
+/** `convert(value)`, remembering the last value and its result (same reasoning as remembered()). */
+function rememberedCase(convert: (value: string) => string): (value: string) => string {
+  let input: string | null = null;
+  let output = '';
+  return (value) => {
+    if (value !== input) {
+      input = flatCopy(value);
+      output = flatCopy(convert(value));
+    }
+    return output;
+  };
+}
+
+const isEventName = remembered(EVENT_NAME_PATTERN);
+const isDomain = remembered(DOMAIN);
+const isMemberId = remembered(MEMBER_ID);
+const isEndpoint = remembered(ENDPOINT);
+const upperCase = rememberedCase((v) => v.toUpperCase());
+/** Lower-cases a domain (also used by the pipeline to pick the token's portal). */
+export const lowerCaseDomain = rememberedCase((v) => v.toLowerCase());
+
 /** A positive whole number written plainly, or NaN when it is anything else. */
 function plainPositiveInt(value: Raw): number {
   if (typeof value !== 'string' || !POSITIVE_INT.test(value)) return NaN;
@@ -106,10 +143,10 @@ function plainPositiveInt(value: Raw): number {
   return n <= Number.MAX_SAFE_INTEGER ? n : NaN;
 }
 
-/** An optional string matching `pattern` (and at most `max` long): the value, undefined when absent, null when bad. */
-function optionalText(value: Raw, pattern: RegExp, max = Infinity): string | undefined | null {
+/** An optional string passing `test` (and at most `max` long): the value, undefined when absent, null when bad. */
+function optionalText(value: Raw, test: (value: string) => boolean, max = Infinity): string | undefined | null {
   if (value === undefined) return undefined;
-  return typeof value === 'string' && value.length <= max && pattern.test(value) ? value : null;
+  return typeof value === 'string' && value.length <= max && test(value) ? value : null;
 }
 
 interface EnvelopeFields {
@@ -121,7 +158,7 @@ interface EnvelopeFields {
 /** The envelope of a well-formed event, or null to let the schema decide. */
 function quickEnvelope(body: ParsedObject): EnvelopeFields | null {
   const event = body['event'];
-  if (typeof event !== 'string' || !EVENT_NAME_PATTERN.test(event)) return null;
+  if (typeof event !== 'string' || !isEventName(event)) return null;
   const handler = body['event_handler_id'];
   if (handler !== undefined && (typeof handler !== 'string' || !HANDLER_ID.test(handler))) return null;
   const auth = body['auth'];
@@ -144,7 +181,7 @@ function schemaEnvelope(body: ParsedObject): EnvelopeFields {
 /** Reads what every event carries: its name, handler id and application token. */
 export function readEnvelope(body: ParsedObject): Envelope {
   const fields = quickEnvelope(body) ?? schemaEnvelope(body);
-  const event = fields.event.toUpperCase();
+  const event = upperCase(fields.event);
   return {
     event,
     kind: classifyEvent(event),
@@ -190,8 +227,8 @@ function quickDeletion(body: ParsedObject): DeletionParts | null {
   const sentType = fields['ENTITY_TYPE_ID'];
   const entityTypeId = sentType === undefined ? undefined : plainPositiveInt(sentType);
   const domain = auth['domain'];
-  const memberId = optionalText(auth['member_id'], MEMBER_ID);
-  const clientEndpoint = optionalText(auth['client_endpoint'], ENDPOINT, 300);
+  const memberId = optionalText(auth['member_id'], isMemberId);
+  const clientEndpoint = optionalText(auth['client_endpoint'], isEndpoint, 300);
   const userText = auth['user_id'];
   const userId = userText === undefined ? undefined : plainPositiveInt(userText);
   const access = auth['access_token'];
@@ -201,7 +238,7 @@ function quickDeletion(body: ParsedObject): DeletionParts | null {
     Number.isNaN(entityTypeId) ||
     Number.isNaN(userId) ||
     typeof domain !== 'string' ||
-    !DOMAIN.test(domain) ||
+    !isDomain(domain) ||
     memberId === null ||
     clientEndpoint === null ||
     (access !== undefined && typeof access !== 'string') ||
@@ -213,7 +250,7 @@ function quickDeletion(body: ParsedObject): DeletionParts | null {
     ts,
     itemId,
     entityTypeId,
-    portal: domain.toLowerCase(),
+    portal: lowerCaseDomain(domain),
     memberId: memberId ?? null,
     clientEndpoint: clientEndpoint ?? null,
     byUser: Boolean(access || refresh),

@@ -7,6 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DUPLICATE_ANSWER, STORED_ANSWER, type BodyFormat, type EventPipeline, type PipelineAnswer } from '../pipeline/event-pipeline.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
+import { IdleConnections } from './idle-connections.js';
+
+/** A connection without a request for this long is closed (the tunnel's sockets live far longer between events). */
+export const IDLE_CONNECTION_MS = 660_000;
 
 /** 64 KiB: a real event is under 1 KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -63,27 +67,114 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat | null
   return null;
 }
 
-/** The responses of a connection not closed yet (see 'clientError'). */
+/**
+ * Content-Type and Content-Length as `req.headers` gives them, read from the raw header list: Node
+ * builds `req.headers` (every header, lower-cased) on first access, work no event needs. The first of
+ * duplicates wins, as in `req.headers` (and Node's parser refuses differing Content-Lengths itself).
+ */
+function bodyHeaders(req: http.IncomingMessage): { contentType: string | undefined; contentLength: string | undefined } {
+  const raw = req.rawHeaders;
+  let contentType: string | undefined;
+  let contentLength: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 12 && contentType === undefined && name.toLowerCase() === 'content-type') contentType = raw[i + 1];
+    else if (name.length === 14 && contentLength === undefined && name.toLowerCase() === 'content-length') contentLength = raw[i + 1];
+  }
+  return { contentType, contentLength };
+}
+
+/**
+ * The responses of a connection that may still be unanswered (see 'clientError'). Kept without a
+ * listener per response: finished ones are dropped when the connection's next request arrives.
+ */
 const IN_FLIGHT = Symbol('responses in flight');
-type AnsweringSocket = Duplex & { [IN_FLIGHT]?: Set<http.ServerResponse> };
+type AnsweringSocket = Duplex & { [IN_FLIGHT]?: http.ServerResponse[] };
+
+function trackResponse(socket: AnsweringSocket, res: http.ServerResponse): void {
+  const list = socket[IN_FLIGHT];
+  if (list === undefined) {
+    socket[IN_FLIGHT] = [res];
+    return;
+  }
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
+    const earlier = list[i]!;
+    if (!earlier.writableEnded && !earlier.destroyed) list[kept++] = earlier;
+  }
+  list.length = kept;
+  list.push(res);
+}
+
+type Body = Buffer | 'too-large' | 'aborted';
+
+/**
+ * A request body being read. The listeners are shared functions that find their state on the request
+ * (no closures or promise per request: at thousands of events a second they were a visible share of
+ * the garbage collector's work in `npm run bench:profile`).
+ */
+interface BodyState {
+  chunks: Buffer[];
+  size: number;
+  max: number;
+  done: ((body: Body) => void) | null;
+}
+const BODY = Symbol('body being read');
+type ReadingRequest = http.IncomingMessage & { [BODY]?: BodyState };
+
+function finishBody(req: ReadingRequest, body: Body): void {
+  const state = req[BODY]!;
+  const done = state.done;
+  if (done === null) return;
+  state.done = null; // the listeners stay (the request is finished with): later calls find nothing to do
+  done(body);
+}
+
+function onBodyData(this: ReadingRequest, chunk: Buffer): void {
+  const state = this[BODY]!;
+  state.size += chunk.length;
+  if (state.size > state.max) {
+    this.pause(); // stop buffering; the 413 closes the connection
+    return finishBody(this, 'too-large');
+  }
+  state.chunks.push(chunk);
+}
+
+function onBodyEnd(this: ReadingRequest): void {
+  const { chunks, size } = this[BODY]!;
+  finishBody(this, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+}
+
+function onBodyAborted(this: ReadingRequest): void {
+  finishBody(this, 'aborted');
+}
+
+/** Reads a whole body (at most `max` bytes) and calls `done` once with it, 'too-large' or 'aborted'. */
+function readBody(req: ReadingRequest, max: number, done: (body: Body) => void): void {
+  req[BODY] = { chunks: [], size: 0, max, done };
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('error', onBodyAborted);
+  req.on('close', onBodyAborted);
+}
 
 export class EventListener {
   private readonly server: http.Server;
   private readonly maxBody: number;
   private readonly log: Logger;
+  private readonly idle: IdleConnections;
 
   constructor(private readonly options: EventListenerOptions) {
     this.maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.log = options.log ?? silentLogger;
     const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      const inFlight = ((req.socket as AnsweringSocket)[IN_FLIGHT] ??= new Set());
-      inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
-      this.route(req, res).catch((error) => {
-        this.log.error(`listener: ${describeError(error)}`);
-        if (!res.headersSent) send(res, 503, { error: 'internal error' });
-        else res.destroy();
-      });
+      trackResponse(req.socket as AnsweringSocket, res);
+      this.idle.seen(req.socket);
+      try {
+        this.route(req, res);
+      } catch (error) {
+        this.failed(res, error);
+      }
     };
     this.server = http.createServer({ maxHeaderSize: 16 * 1024 }, onRequest);
     // Node answers an Expect other than 100-continue with 417 on its own: route it like any request.
@@ -92,10 +183,12 @@ export class EventListener {
     this.server.headersTimeout = 10_000;
     this.server.requestTimeout = 15_000;
     // The tunnel client holds a few long-lived connections and hangs up its public side when we close
-    // one: a request the tunnel server writes into it meanwhile is lost. Keep idle connections open.
-    this.server.keepAliveTimeout = 600_000;
-    // Sockets idle past this are destroyed (no 'timeout' listener: Node's default).
-    this.server.timeout = 660_000;
+    // one: a request the tunnel server writes into it meanwhile is lost. Keep idle connections open:
+    // Node's idle timers are off (0: no timer re-armed per request), and IdleConnections closes a
+    // connection only after 11 minutes without a request.
+    this.server.keepAliveTimeout = 0;
+    this.server.timeout = 0;
+    this.idle = new IdleConnections(this.server, IDLE_CONNECTION_MS);
     this.server.maxConnections = 4096;
     this.server.on('clientError', (_error, socket: AnsweringSocket) => {
       const refuse = (): void => {
@@ -105,7 +198,7 @@ export class EventListener {
       // A bad request pipelined behind a good one must not cost the good one its answer (its deletion is
       // being stored): answers to complete requests still in progress go out first, then the refusal.
       // (A request whose own body broke off is not waited for: it will never complete.)
-      const waiting = [...(socket[IN_FLIGHT] ?? [])].filter((res) => res.req.complete && !res.writableEnded);
+      const waiting = (socket[IN_FLIGHT] ?? []).filter((res) => res.req.complete && !res.writableEnded && !res.destroyed);
       let left = waiting.length;
       if (left === 0) return refuse();
       for (const res of waiting) res.once('close', () => --left === 0 && refuse());
@@ -131,6 +224,7 @@ export class EventListener {
   /** Stops accepting, lets requests in flight finish (their writes are awaited by the store), closes idle sockets. */
   stop(): Promise<void> {
     return new Promise((resolve) => {
+      this.idle.stop();
       if (!this.server.listening) return resolve();
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -138,7 +232,14 @@ export class EventListener {
     });
   }
 
-  private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /** Answers 503 to a request whose handling threw (a bug: the pipeline itself never throws). */
+  private failed(res: http.ServerResponse, error: unknown): void {
+    this.log.error(`listener: ${describeError(error)}`);
+    if (!res.headersSent) send(res, 503, { error: 'internal error' });
+    else res.destroy();
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const rawUrl = req.url ?? '/';
     const query = rawUrl.indexOf('?');
     const pathname = query === -1 ? rawUrl : rawUrl.slice(0, query);
@@ -149,45 +250,32 @@ export class EventListener {
     if (pathname !== '/') return send(res, 404, { error: 'not found: post events to /' });
     if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed: use POST' }, { Allow: 'POST' });
 
-    const format = bodyFormatOf(req.headers['content-type']);
+    const { contentType, contentLength } = bodyHeaders(req);
+    const format = bodyFormatOf(contentType);
     if (!format) {
       req.resume();
       return send(res, 415, { error: 'content type must be application/x-www-form-urlencoded or application/json (UTF-8)' });
     }
-    const declared = Number(req.headers['content-length'] ?? 0);
+    const declared = Number(contentLength ?? 0);
     if (declared > this.maxBody) return this.refuseTooLarge(res);
 
-    const body = await this.readBody(req);
-    if (body === 'too-large') return this.refuseTooLarge(res);
-    if (body === 'aborted') return;
-    sendAnswer(res, await this.options.pipeline.handle(body, format));
+    readBody(req, this.maxBody, (body) => {
+      if (body === 'too-large') return this.refuseTooLarge(res);
+      if (body === 'aborted') return;
+      this.options.pipeline.handle(body, format, req.socket).then(
+        (answer) => {
+          try {
+            sendAnswer(res, answer);
+          } catch (error) {
+            this.failed(res, error);
+          }
+        },
+        (error: unknown) => this.failed(res, error),
+      );
+    });
   }
 
   private refuseTooLarge(res: http.ServerResponse): void {
     send(res, 413, { error: `body larger than ${this.maxBody} bytes` }, { Connection: 'close' });
-  }
-
-  private readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large' | 'aborted'> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let done = false;
-      const finish = (value: Buffer | 'too-large' | 'aborted'): void => {
-        if (done) return;
-        done = true;
-        resolve(value);
-      };
-      req.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > this.maxBody) {
-          req.pause(); // stop buffering; the 413 closes the connection
-          return finish('too-large');
-        }
-        chunks.push(chunk);
-      });
-      req.on('end', () => finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-      req.on('error', () => finish('aborted'));
-      req.on('close', () => finish('aborted'));
-    });
   }
 }

@@ -4,10 +4,10 @@
  */
 import { BodyError, decodeUtf8, parseFormBody, parseJsonBody, type ParsedObject } from '../events/parse-body.js';
 import { parseCommonForm } from '../events/common-form.js';
-import { PayloadError, readDeletion, readEnvelope } from '../events/payload.js';
+import { PayloadError, lowerCaseDomain, readDeletion, readEnvelope } from '../events/payload.js';
 import { buildRecord, type UnsequencedRecord } from '../events/deletion-record.js';
 import { fingerprintOfHash, type TokenRegistry } from '../tokens/token-registry.js';
-import { StoreUnavailableError, type DeletionStore } from '../store/deletion-store.js';
+import { StoreUnavailableError, type AddResult, type DeletionStore } from '../store/deletion-store.js';
 import type { QuarantineStore } from '../store/quarantine-store.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 
@@ -57,7 +57,7 @@ export const DUPLICATE_ANSWER: PipelineAnswer = Object.freeze({ status: 200, bod
 function claimedPortal(body: ParsedObject): string | null {
   const auth = body['auth'];
   const domain = typeof auth === 'object' ? auth['domain'] : undefined;
-  return typeof domain === 'string' ? domain.toLowerCase() : null;
+  return typeof domain === 'string' ? lowerCaseDomain(domain) : null;
 }
 
 export class EventPipeline {
@@ -72,8 +72,23 @@ export class EventPipeline {
     this.now = deps.now ?? Date.now;
   }
 
-  /** Handles one request body; never throws. */
-  async handle(raw: Buffer, format: BodyFormat): Promise<PipelineAnswer> {
+  /**
+   * Handles one request body; never throws. `sender` (e.g. the connection) is passed on to the store's
+   * group commit. Not an async function: the answer is decided synchronously and only storing waits,
+   * so an event costs one promise of the store's and one derived from it, not a chain of them.
+   */
+  handle(raw: Buffer, format: BodyFormat, sender?: object): Promise<PipelineAnswer> {
+    let decided: PipelineAnswer | UnsequencedRecord;
+    try {
+      decided = this.decide(raw, format);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return 'status' in decided ? Promise.resolve(decided) : this.store(decided, sender);
+  }
+
+  /** The answer to a body, or the record to store. */
+  private decide(raw: Buffer, format: BodyFormat): PipelineAnswer | UnsequencedRecord {
     const receivedAt = this.now();
     let body: ParsedObject;
     let envelope: ReturnType<typeof readEnvelope>;
@@ -121,29 +136,36 @@ export class EventPipeline {
       return { status: 200, body: { ok: true, stored: false, ignored: true } };
     }
 
-    let record: UnsequencedRecord;
     try {
-      record = buildRecord(envelope.event, envelope.handlerId, readDeletion(body, envelope.kind), fingerprintOfHash(verdict.hash), receivedAt);
+      return buildRecord(envelope.event, envelope.handlerId, readDeletion(body, envelope.kind), fingerprintOfHash(verdict.hash), receivedAt);
     } catch (error) {
       this.counters.malformed++;
       return bad(error instanceof PayloadError ? error.message : 'unreadable deletion');
     }
-    return this.store(record);
   }
 
   /** Puts an already verified record into the log (also used when a quarantined token is trusted). */
-  async store(record: UnsequencedRecord): Promise<PipelineAnswer> {
+  store(record: UnsequencedRecord, sender?: object): Promise<PipelineAnswer> {
+    let added: Promise<AddResult>;
     try {
-      const result = await this.deps.store.add(record);
-      if (result.stored) this.counters.stored++;
-      else this.counters.duplicates++;
-      return result.stored ? STORED_ANSWER : DUPLICATE_ANSWER;
+      added = this.deps.store.add(record, sender);
     } catch (error) {
-      if (error instanceof StoreUnavailableError) return { status: 503, body: { error: error.message } };
-      this.log.error(`store failed: ${describeError(error)}`);
-      return { status: 503, body: { error: 'store unavailable' } };
+      added = Promise.reject(error as Error);
     }
+    return added.then(this.onStored, this.onStoreFailed);
   }
+
+  private readonly onStored = (result: AddResult): PipelineAnswer => {
+    if (result.stored) this.counters.stored++;
+    else this.counters.duplicates++;
+    return result.stored ? STORED_ANSWER : DUPLICATE_ANSWER;
+  };
+
+  private readonly onStoreFailed = (error: unknown): PipelineAnswer => {
+    if (error instanceof StoreUnavailableError) return { status: 503, body: { error: error.message } };
+    this.log.error(`store failed: ${describeError(error)}`);
+    return { status: 503, body: { error: 'store unavailable' } };
+  };
 
   /** At most 20 refusal lines a minute: a flood of forged requests must not flood the log. */
   private logRefusal(line: string): void {

@@ -49,8 +49,19 @@ export function addToInfo(info: SegmentInfo, r: DeletionRecord): void {
   if (r.receivedAt > info.maxReceivedAt) info.maxReceivedAt = r.receivedAt;
   if (r.sentAt < info.minSentAt) info.minSentAt = r.sentAt;
   if (r.sentAt > info.maxSentAt) info.maxSentAt = r.sentAt;
-  const key = r.event + SEP + r.entityTypeId + SEP + r.portal;
+  const key = comboKey(r);
   info.combos[key] = (info.combos[key] ?? 0) + 1;
+}
+
+/** The last combination's key, kept: a burst is one portal's one event and type, record after record. */
+let lastCombo = { event: '', entityTypeId: NaN, portal: '', key: '' };
+
+function comboKey(r: DeletionRecord): string {
+  const last = lastCombo;
+  if (r.event === last.event && r.entityTypeId === last.entityTypeId && r.portal === last.portal) return last.key;
+  const key = r.event + SEP + r.entityTypeId + SEP + r.portal;
+  lastCombo = { event: r.event, entityTypeId: r.entityTypeId, portal: r.portal, key };
+  return key;
 }
 
 export function infoOf(n: number, records: readonly DeletionRecord[]): SegmentInfo {

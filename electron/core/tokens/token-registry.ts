@@ -23,9 +23,18 @@ export interface AcceptedToken {
 
 export type Verdict = { ok: true; hash: string } | { ok: false; reason: 'missing' | 'unknown' | 'wrong-portal'; hash: string | null };
 
+interface Entry {
+  digest: Buffer;
+  portal: string | null;
+  /** The verdict when this entry matches, made once (no allocation per event). */
+  accepted: Verdict;
+}
+
+const MISSING: Verdict = Object.freeze({ ok: false, reason: 'missing', hash: null });
+
 /** Checks application tokens against the accepted hashes in constant time. */
 export class TokenRegistry {
-  private accepted: { digest: Buffer; portal: string | null }[] = [];
+  private accepted: Entry[] = [];
 
   constructor(tokens: readonly AcceptedToken[] = []) {
     this.replace(tokens);
@@ -33,7 +42,7 @@ export class TokenRegistry {
 
   /** Swaps the accepted set (after settings change). */
   replace(tokens: readonly AcceptedToken[]): void {
-    this.accepted = tokens.map((t) => ({ digest: Buffer.from(t.hash, 'hex'), portal: t.portal }));
+    this.accepted = tokens.map((t) => ({ digest: Buffer.from(t.hash, 'hex'), portal: t.portal, accepted: Object.freeze({ ok: true, hash: t.hash.toLowerCase() }) }));
   }
 
   get size(): number {
@@ -42,20 +51,20 @@ export class TokenRegistry {
 
   /**
    * Verifies a token for a portal. Every accepted hash is compared (no early exit), so the time taken
-   * does not tell which one matched or how much of it.
+   * does not tell which one matched or how much of it. The digest stays bytes: hex is made only for a
+   * refusal (an accepted token's verdict carries its entry's hash, made once).
    */
   verify(token: string | null, portal: string | null): Verdict {
-    if (token === null) return { ok: false, reason: 'missing', hash: null };
-    const hash = hashToken(token);
-    const digest = Buffer.from(hash, 'hex');
+    if (token === null) return MISSING;
+    const digest = sha('sha256', token, 'buffer') as unknown as Buffer;
     let matched = false;
-    let portalOk = false;
+    let verdict: Verdict | null = null;
     for (const entry of this.accepted) {
       const same = timingSafeEqual(entry.digest, digest);
       matched ||= same;
-      portalOk ||= same && (entry.portal === null || entry.portal === portal);
+      if (same && (entry.portal === null || entry.portal === portal)) verdict = entry.accepted;
     }
-    if (portalOk) return { ok: true, hash };
-    return { ok: false, reason: matched ? 'wrong-portal' : 'unknown', hash };
+    if (verdict !== null) return verdict;
+    return { ok: false, reason: matched ? 'wrong-portal' : 'unknown', hash: digest.toString('hex') };
   }
 }
