@@ -71,10 +71,9 @@ export class GroupGatherer {
         this.release = resolve;
         // One timer, re-armed for each wait (a new Timeout per group was a visible cost); when a wait
         // ends early the timer is left to fire and finds nothing to end.
-        if (this.timer === null) {
-          this.timer = setTimeout(() => this.timedOut(), this.limitMs);
-          this.timer.unref();
-        } else this.timer.refresh();
+        // Not unref'd: a store flushing at stop waits on this, and nothing else may keep the process up.
+        if (this.timer === null) this.timer = setTimeout(() => this.timedOut(), this.limitMs);
+        else this.timer.refresh();
       });
     });
   }
