@@ -15,7 +15,7 @@ import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { launchChromium } from './helpers/browser.js';
 import { assertNoSecrets, openDashboard, showView, type OpenPage } from './helpers/dashboard-page.js';
 import type { Monitor } from './helpers/monitor.js';
-import { saveScreenshot } from './helpers/screenshot-file.js';
+import { saveScreenshot, settle } from './helpers/screenshot-file.js';
 
 const OUT_DIR = path.resolve('docs/screenshots');
 /** Fixed ports, so the addresses on screen are the same every run (below Linux's ephemeral range). */
@@ -48,13 +48,7 @@ describe('application mode (dashboard in Chromium)', () => {
 
   /** A screenshot of the page, or of one element of it. */
   async function shot(name: string, element?: import('playwright-core').Locator): Promise<void> {
-    await page.mouse.move(1, 1);
-    await page.evaluate(async () => {
-      const g = globalThis as unknown as { document: { activeElement: { blur?: () => void } | null; fonts: { ready: Promise<unknown> } } };
-      g.document.activeElement?.blur?.();
-      await g.document.fonts.ready;
-    });
-    await page.waitForTimeout(150);
+    await settle(page);
     await assertNoSecrets(page, [CLIENT_SECRET, APP_KEY, key, ...portal.issuedSecrets]);
     // Rows that just arrived fade from yellow, and late names re-render them: wait for two equal pictures.
     const options = { animations: 'disabled', caret: 'hide', scale: 'css' } as const;

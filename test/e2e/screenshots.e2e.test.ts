@@ -17,7 +17,7 @@ import { SEED_SECRETS, SEED_TOKEN, fixture } from '../helpers/fixtures.js';
 import { launchChromium } from './helpers/browser.js';
 import { assertNoSecrets, openDashboard, showView, visibleItemIds, type DomGlobals, type OpenPage, type PageOptions } from './helpers/dashboard-page.js';
 import { seedDemoLog, type DemoEvent } from './helpers/demo-log.js';
-import { saveScreenshot } from './helpers/screenshot-file.js';
+import { saveScreenshot, settle } from './helpers/screenshot-file.js';
 import { E2E_OAUTH_TOKENS, deletionForm, deletionJson, type DeletionSpec } from './helpers/events.js';
 import { startMonitor, type Monitor } from './helpers/monitor.js';
 
@@ -88,16 +88,6 @@ function demoDeletions(): (DeletionSpec & { json: boolean })[] {
   }));
 }
 
-async function settle(page: Page): Promise<void> {
-  // No hover highlight, no focus ring from the last click, fonts loaded, layout idle.
-  await page.mouse.move(1, 1);
-  await page.evaluate(async () => {
-    const g = globalThis as unknown as { document: { activeElement: { blur?: () => void } | null; fonts: { ready: Promise<unknown> } } };
-    g.document.activeElement?.blur?.();
-    await g.document.fonts.ready;
-  });
-  await page.waitForTimeout(150);
-}
 
 /** Nothing sticks out sideways: no horizontal page scroll, and every header/status item is inside the window. */
 async function assertNothingCutOff(page: Page): Promise<void> {

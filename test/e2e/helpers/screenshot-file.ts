@@ -5,7 +5,19 @@
  * working tree clean unless the UI changed.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
+
+/** Before a picture: no hover highlight, no focus ring from the last click, fonts loaded, layout idle. */
+export async function settle(page: Page): Promise<void> {
+  await page.mouse.move(1, 1);
+  await page.evaluate(async () => {
+    const g = globalThis as unknown as { document: { activeElement: { blur?: () => void } | null; fonts: { ready: Promise<unknown> } } };
+    g.document.activeElement?.blur?.();
+    await g.document.fonts.ready;
+  });
+  await page.waitForTimeout(150);
+}
 
 /** Pixels allowed to differ, each by at most MAX_CHANNEL_STEP in every channel. */
 const MAX_DIFF_PIXELS = 200;
