@@ -67,6 +67,15 @@ export interface DeletionFilter {
   includeTests?: boolean;
 }
 
+/** Distinct values in the log, for the filter pickers (test deletions left out). */
+export interface Facets {
+  portals: string[];
+  events: string[];
+  entityTypeIds: number[];
+  /** The portals' own names of types where application mode knows them, by type id. */
+  entityTypeNames?: Record<string, string>;
+}
+
 export interface DeletionQuery {
   filter: DeletionFilter;
   /** Rows to skip, newest first. */
@@ -243,7 +252,7 @@ export interface CoreCalls {
   getStatus(): Promise<AppStatus>;
   queryDeletions(query: DeletionQuery): Promise<DeletionPage>;
   /** Distinct portals and events in the log, for filter pickers. */
-  listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }>;
+  listFacets(): Promise<Facets>;
   getSettings(): Promise<Settings>;
   updateSettings(patch: SettingsPatch): Promise<Settings>;
   addToken(args: { token: string; portal: string | null; label: string }): Promise<Settings>;

@@ -20,7 +20,7 @@ import type {
   TrustResult,
   TunnelState,
 } from './contract.js';
-import { SELF_TEST_PORTAL, isTestDeletion, type DeletionRecord, type MassDeletionAlert } from './contract.js';
+import { SELF_TEST_PORTAL, isTestDeletion, type DeletionRecord, type Facets, type MassDeletionAlert } from './contract.js';
 import { MassDeletionWatch } from './alerts/mass-deletion.js';
 import { actorText, postAlert } from './alerts/alert-webhook.js';
 import { CallError } from './contract-schemas.js';
@@ -273,8 +273,9 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     return this.apps ? { ...page, rows: page.rows.map((r) => this.apps!.join(r)) } : page;
   }
 
-  async listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }> {
-    return this.store.facets();
+  async listFacets(): Promise<Facets> {
+    const facets = this.store.facets();
+    return this.apps ? { ...facets, entityTypeNames: this.apps.typeNames() } : facets;
   }
 
   async getSettings(): Promise<Settings> {

@@ -162,6 +162,8 @@ describe('application mode (dashboard in Chromium)', () => {
     });
     expect(await cell(57, 'type').textContent()).toBe('Equipment purchase');
     expect(await cell(18830, 'user').textContent()).toBe('automation');
+    // The type filter names the type as the portal does.
+    await expect.poll(() => page.getByRole('search').getByLabel('Entity type').locator('option').allTextContents()).toContain('Equipment purchase (1038)');
     await hideReceivedAt();
     await shot('main-log-app-names');
 

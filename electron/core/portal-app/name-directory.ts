@@ -111,6 +111,15 @@ export class NameDirectory {
     await this.file.write(this.data);
   }
 
+  /** Type names of every portal, by type id; where portals differ, the first one's. */
+  typeNames(): Record<string, string> {
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const names of Object.values(this.data.portals)) {
+      for (const [id, name] of Object.entries(names.types)) if (!(id in out)) out[id] = name;
+    }
+    return out;
+  }
+
   /** Drops a portal's names (uninstalled). */
   async forget(domain: string): Promise<void> {
     if (!Object.hasOwn(this.data.portals, domain)) return;

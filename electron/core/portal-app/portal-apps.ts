@@ -202,6 +202,11 @@ export class PortalApps implements AppEventHandler {
     return joined;
   }
 
+  /** The portals' names of types, by type id (the first portal that names one), for the filter pickers. */
+  typeNames(): Record<string, string> {
+    return this.names.typeNames();
+  }
+
   /** New records were stored: fetch the names they need, beside the event path. */
   noteRecords(records: readonly { portal: string; userId: number | null }[]): void {
     for (const r of records) if (r.userId !== null && this.live.has(r.portal)) this.wantUser(r.portal, r.userId);
@@ -346,7 +351,7 @@ export class PortalApps implements AppEventHandler {
     this.live.set(domain, live);
     this.scheduleSync(live);
     this.scheduleDrain(live);
-    this.enqueue(live, () => this.names.refresh(domain, rest, [])); // type names
+    this.enqueue(live, () => this.names.refresh(domain, rest, []).then(() => this.options.onNames?.(domain))); // type names
   }
 
   private async reconnectNeeded(domain: string, reason: string): Promise<void> {

@@ -127,7 +127,7 @@ export function FilterBar({ filter, onChange, facets, focusRequest }: FilterBarP
           <option value="">{t('filter.all')}</option>
           {types.map((type) => (
             <option key={type} value={type}>
-              {`${entityType(type)} (${type})`}
+              {`${facets.entityTypeNames?.[type] ?? entityType(type)} (${type})`}
             </option>
           ))}
         </select>

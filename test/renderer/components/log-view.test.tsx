@@ -1,4 +1,4 @@
-import { fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { DeletionFilter, DeletionQuery } from '../../../electron/core/contract';
@@ -39,6 +39,9 @@ describe('filters', () => {
     expect(screen.getByText('2 deletions')).toBeTruthy();
     const testRow = [...table.querySelectorAll('[role="row"]')].find((row) => row.textContent?.includes('424242'))!;
     expect(within(testRow as HTMLElement).getByText('test event').className).toContain('badge-test');
+    // The self-test portal is never offered as a portal, not even after a test deletion is pushed.
+    act(() => void api.addDeletions(1, () => ({ portal: SELF_TEST_PORTAL, itemId: 424243 })));
+    expect([...(screen.getByLabelText('Portal') as HTMLSelectElement).options].map((o) => o.value)).not.toContain(SELF_TEST_PORTAL);
     // A pushed test deletion joins the view only while tests are shown.
     await user.click(screen.getByLabelText('Show test events'));
     await flush();

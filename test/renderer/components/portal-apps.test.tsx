@@ -163,6 +163,8 @@ describe('application portals elsewhere in the window', () => {
     expect(cells(2).user).toBe('automation');
     expect(cells(3).user).toBe('—');
     expect(cells(4).user).toBe('12');
+    // The entity type picker names the type as the portal does.
+    expect([...(screen.getByLabelText('Entity type') as HTMLSelectElement).options].map((o) => o.textContent)).toContain('Equipment purchase (1038)');
   });
 });
 

@@ -15,6 +15,7 @@ import type {
   DeletionPage,
   DeletionQuery,
   DeletionRecord,
+  Facets,
   MonitorApi,
   PortalAppState,
   PushName,
@@ -285,13 +286,15 @@ export class FakeMonitor implements MonitorApi {
     return { total: matching.length, rows: matching.slice(query.offset, query.offset + limit) };
   }
 
-  async listFacets(): Promise<{ portals: string[]; events: string[]; entityTypeIds: number[] }> {
+  async listFacets(): Promise<Facets> {
     await this.enter('listFacets', []);
-    const sample = this.total > 5000 ? [...this.extra, ...Array.from({ length: 12 }, (_, i) => makeRecord(i + 1))] : this.all();
+    // Like the core: test deletions are not offered as choices.
+    const sample = (this.total > 5000 ? [...this.extra, ...Array.from({ length: 12 }, (_, i) => makeRecord(i + 1))] : this.all()).filter((r) => r.portal !== SELF_TEST_PORTAL);
     return {
       portals: [...new Set(sample.map((r) => r.portal))].sort(),
       events: [...new Set(sample.map((r) => r.event))].sort(),
       entityTypeIds: [...new Set(sample.map((r) => r.entityTypeId))].sort((a, b) => a - b),
+      entityTypeNames: Object.fromEntries(sample.filter((r) => r.entityTypeName).map((r) => [r.entityTypeId, r.entityTypeName!])),
     };
   }
 
