@@ -352,7 +352,8 @@ function describe(state: TunnelState): ['info' | 'warn' | 'error', string] {
       return ['info', `connecting to ${state.host}`];
     case 'online':
       return state.urlChanged
-        ? ['warn', `online at ${state.url}, a different URL than ${state.previousUrl ?? 'the requested subdomain'}: update the webhook in Bitrix24`]
+        ? // (Portals connected as applications re-bind their handlers by themselves; outgoing webhooks cannot.)
+          ['warn', `online at ${state.url}, a different URL than ${state.previousUrl ?? 'the requested subdomain'}: update the webhook in Bitrix24 (portals connected as applications follow by themselves)`]
         : ['info', `online at ${state.url}`];
     case 'reconnecting':
       return ['warn', `${state.reason}; retry ${state.attempt} in ${Math.max(0, Math.round((state.nextTryAt - Date.now()) / 100) / 10)} s`];

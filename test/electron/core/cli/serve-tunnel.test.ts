@@ -48,7 +48,7 @@ describe('serve with a tunnel', () => {
     const url = await again.waitFor('tunnel');
     expect(url).not.toBe(server.url('b24dm-taken'));
     expect(again.stderr().match(/update the webhook in Bitrix24/g)).toHaveLength(1);
-    expect(again.stderr()).toContain(`tunnel: online at ${url}, a different URL than the requested subdomain: update the webhook in Bitrix24`);
+    expect(again.stderr()).toContain(`tunnel: online at ${url}, a different URL than the requested subdomain: update the webhook in Bitrix24 (portals connected as applications follow by themselves)`);
   });
 
   it('refuses bad tunnel options with a one-line reason and exit code 2', async () => {
