@@ -20,7 +20,7 @@ import type { LoadResult, LoadSpec } from './children/load-client.js';
 import type { PacedResult, PacedSpec } from './children/paced-client.js';
 import type { CommitCeilingResult, CommitCeilingSpec } from './children/commit-ceiling.js';
 import { pinnedUnavailable, runPinned, type PinnedResult } from './lib/pinned.js';
-import { describePinned, pinnedRows } from './lib/pinned-rows.js';
+import { describePinned, pinnedRows, type BenchRow } from './lib/pinned-rows.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'keep-temp': { type: 'boolean' }, 'wait-idle': { type: 'string' } }, strict: true });
 const quick = flags.quick ?? false;
@@ -384,16 +384,7 @@ if (!flags['keep-temp']) rmSync(tempRoot, { recursive: true, force: true });
 
 // ---- results ---------------------------------------------------------------------------------------------
 
-interface Row {
-  id: string;
-  scenario: string;
-  measured: string;
-  ratio: string;
-  target: string;
-  met: 'yes' | 'no' | 'n/a' | 'skipped';
-  value: number | null;
-  unit: string;
-}
+type Row = BenchRow;
 
 const runAt = (size: number): ServeRun => serveRuns.find((r) => r.history === size)!;
 const at0 = runAt(0);

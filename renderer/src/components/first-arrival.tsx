@@ -8,11 +8,12 @@ import { useEffect, useRef, useState } from 'react';
 import { isTestDeletion, type DeletionRecord, type QuarantineEntry, type TrustResult } from '../../../electron/core/contract';
 import { useMonitor } from '../api/monitor-context';
 import { useI18n } from '../i18n/i18n-context';
+import { DeletionSummary } from './deletion-summary';
 import { TrustForm } from './quarantine-view';
 
 export function FirstArrival({ quarantine, onOpenLog }: { quarantine: readonly QuarantineEntry[]; onOpenLog: () => void }) {
   const api = useMonitor();
-  const { t, entityType } = useI18n();
+  const { t } = useI18n();
   const [first, setFirst] = useState<DeletionRecord | null>(null);
   const [trusting, setTrusting] = useState(false);
   const [trusted, setTrusted] = useState<TrustResult | null>(null);
@@ -35,25 +36,7 @@ export function FirstArrival({ quarantine, onOpenLog }: { quarantine: readonly Q
     return (
       <section className="card card-success first-arrival" aria-labelledby="first-arrival-title">
         <h3 id="first-arrival-title">{t('setup.first.title')}</h3>
-        <table className="simple-table">
-          <caption className="visually-hidden">{t('setup.first.caption')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('table.col.event')}</th>
-              <th scope="col">{t('table.col.entityType')}</th>
-              <th scope="col">{t('table.col.itemId')}</th>
-              <th scope="col">{t('table.col.portal')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <td className="mono">{first.event}</td>
-              <td>{entityType(first.entityTypeId)}</td>
-              <td className="mono">{String(first.itemId)}</td>
-              <td>{first.portal}</td>
-            </tr>
-          </tbody>
-        </table>
+        <DeletionSummary record={first} caption={t('setup.first.caption')} captionHidden />
         <p>
           <button type="button" className="btn btn-primary" onClick={onOpenLog}>
             {t('setup.goToLog')}

@@ -5,10 +5,11 @@ import { errorMessage } from '../api/call-error';
 import { useMonitor } from '../api/monitor-context';
 import type { Vars } from '../i18n/i18n';
 import { useI18n } from '../i18n/i18n-context';
+import { DeletionSummary } from './deletion-summary';
 
 export function TestEvent() {
   const api = useMonitor();
-  const { t, dateTime, entityType } = useI18n();
+  const { t } = useI18n();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<TestEventResult | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
@@ -47,27 +48,7 @@ export function TestEvent() {
           </p>
         )}
         {result?.record && (
-          <table className="simple-table test-row">
-            <caption>{t('setup.test.row')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('table.col.receivedAt')}</th>
-                <th scope="col">{t('table.col.event')}</th>
-                <th scope="col">{t('table.col.entityType')}</th>
-                <th scope="col">{t('table.col.itemId')}</th>
-                <th scope="col">{t('table.col.portal')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <td className="mono nowrap">{dateTime(result.record.receivedAt)}</td>
-                <td className="mono">{result.record.event}</td>
-                <td>{entityType(result.record.entityTypeId)}</td>
-                <td className="mono">{String(result.record.itemId)}</td>
-                <td>{result.record.portal}</td>
-              </tr>
-            </tbody>
-          </table>
+          <DeletionSummary record={result.record} caption={t('setup.test.row')} withReceivedAt className="test-row" />
         )}
       </div>
     </div>
