@@ -51,6 +51,28 @@ export interface DeletionRecord {
   userName?: string;
   /** Application mode: the portal's name of the CRM type (`crm.enum.ownertype`), joined when read. */
   entityTypeName?: string;
+  /** Application mode: what the item was just before it was deleted (kept beside the log, joined when read). */
+  snapshot?: ItemSnapshot;
+}
+
+/**
+ * Application mode: the last known state of a CRM item, from its add/update events or the backfill.
+ * Frozen beside the deletion's row when the deletion arrives.
+ */
+export interface ItemSnapshot {
+  title: string | null;
+  /** `opportunity`, where the type has it. */
+  amount: number | null;
+  /** `currencyId`, where the type has it. */
+  currency: string | null;
+  /** `assignedById`. */
+  responsibleId: number | null;
+  /** The responsible user's name, when application mode knows it (joined when read). */
+  responsibleName?: string;
+  /** The portal's `updatedTime` of the item (ms), when it sent one. */
+  updatedAt: number | null;
+  /** When the monitor took this snapshot (ms). */
+  takenAt: number;
 }
 
 /** Filters shared by the live view, queries and CSV export. All optional; combined with AND. */
@@ -124,6 +146,22 @@ export interface PortalAppState {
   handlerRefused: boolean;
   /** When the offline queue was last drained and how many rows it gave. */
   lastDrain: { at: number; rows: number } | null;
+  /** The snapshot backfill (crm.item.list over every type of the deletion family), absent before it starts. */
+  backfill?: SnapshotBackfillState;
+}
+
+/** Progress of one portal's snapshot backfill; it resumes where it stopped after a restart. */
+export interface SnapshotBackfillState {
+  status: 'running' | 'paused' | 'done' | 'failed';
+  /** Items read so far, and the portal's total over all types (null until every type's first page). */
+  done: number;
+  total: number | null;
+  /** Per CRM type: items read and the portal's `total`, and whether the type is finished. */
+  types: Array<{ entityTypeId: number; done: number; total: number | null; finished: boolean }>;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Why it is paused or failed (a REST error, rate limit back-off), in plain words. */
+  reason: string | null;
 }
 
 export interface AppStatus {
@@ -170,6 +208,15 @@ export interface AlertSettings {
   windowMinutes: number;
   /** https URL (or http on this computer) that gets `{ text, portal, user, count, ... }`; null: none. */
   webhookUrl: string | null;
+  /** Per portal (lower-case domain): its own rule, replacing enabled/threshold/windowMinutes above. */
+  perPortal?: Record<string, AlertRule>;
+}
+
+/** One portal's mass-deletion rule. */
+export interface AlertRule {
+  enabled: boolean;
+  threshold: number;
+  windowMinutes: number;
 }
 
 /** A burst of deletions by one actor on one portal: one alert per burst, growing while it lasts. */
