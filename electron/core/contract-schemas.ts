@@ -24,6 +24,32 @@ const tokenText = z.string().trim().min(8, 'token is too short').max(256).regex(
 const portal = z.string().trim().toLowerCase().regex(/^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a domain like example.bitrix24.com');
 
 /** Where a mass-deletion alert is posted: https, or http on this computer (a local chat bot). */
+/** One portal's own mass-deletion rule (Settings → alerts → per portal). */
+export const alertRuleSchema = z
+  .object({
+    enabled: z.boolean(),
+    threshold: z.number().int().min(2).max(100_000),
+    windowMinutes: z.number().int().min(1).max(1440),
+  })
+  .strict();
+
+/** Per-portal rules, keyed by lower-case domain; at most 500 portals. */
+export const perPortalRulesSchema = z
+  .record(z.string(), alertRuleSchema)
+  .refine((rules) => Object.keys(rules).length <= 500, 'at most 500 portals')
+  .transform((rules, ctx) => {
+    const out: Record<string, z.infer<typeof alertRuleSchema>> = {};
+    for (const [key, rule] of Object.entries(rules)) {
+      const domain = key.trim().toLowerCase();
+      if (!/^[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?$/.test(domain)) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(key.slice(0, 80))} must be a domain like example.bitrix24.com` });
+        return z.NEVER;
+      }
+      out[domain] = rule;
+    }
+    return out;
+  });
+
 export const alertWebhookUrl = z
   .string()
   .max(2048, 'is too long')
@@ -71,6 +97,8 @@ export const callArgSchemas = {
             threshold: z.number().int().min(2).max(100_000).optional(),
             windowMinutes: z.number().int().min(1).max(1440).optional(),
             webhookUrl: alertWebhookUrl.nullable().optional(),
+            /** Replaces the whole map; `{}` removes every portal's own rule. */
+            perPortal: perPortalRulesSchema.optional(),
           })
           .strict()
           .optional(),

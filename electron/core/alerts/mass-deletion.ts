@@ -17,6 +17,11 @@ export interface MassDeletionRule {
 
 export const DEFAULT_RULE: MassDeletionRule = { enabled: true, threshold: 20, windowMinutes: 10 };
 
+/** The rule for every portal, and the portals (lower-case domains) that have their own. */
+export interface MassDeletionRules extends MassDeletionRule {
+  perPortal?: Record<string, MassDeletionRule>;
+}
+
 /** Who deleted, as far as the event says: a user id, or none (automation, or an outgoing webhook). */
 function actorOf(record: DeletionRecord): string {
   return `${record.portal}\u0000${record.userId ?? ''}`;
@@ -35,10 +40,23 @@ export class MassDeletionWatch {
   private readonly tracks = new Map<string, Track>();
   private nextId = 1;
 
-  constructor(private rule: MassDeletionRule) {}
+  /** The longest window of any rule: actors quiet for twice that are forgotten. */
+  private longestWindowMs = 0;
 
-  setRule(rule: MassDeletionRule): void {
-    this.rule = rule;
+  constructor(private rules: MassDeletionRules) {
+    this.setRule(rules);
+  }
+
+  setRule(rules: MassDeletionRules): void {
+    this.rules = rules;
+    let longest = rules.windowMinutes;
+    for (const rule of Object.values(rules.perPortal ?? {})) longest = Math.max(longest, rule.windowMinutes);
+    this.longestWindowMs = longest * 60_000;
+  }
+
+  /** The rule that judges `portal`'s deletions: its own when it has one. */
+  ruleFor(portal: string): MassDeletionRule {
+    return this.rules.perPortal?.[portal] ?? this.rules;
   }
 
   /**
@@ -48,9 +66,10 @@ export class MassDeletionWatch {
   add(records: readonly DeletionRecord[], now = Date.now()): { opened: MassDeletionAlert[]; grown: MassDeletionAlert[] } {
     const opened: MassDeletionAlert[] = [];
     const grown = new Set<MassDeletionAlert>();
-    if (!this.rule.enabled) return { opened, grown: [] };
-    const windowMs = this.rule.windowMinutes * 60_000;
     for (const record of records) {
+      const rule = this.ruleFor(record.portal);
+      if (!rule.enabled) continue;
+      const windowMs = rule.windowMinutes * 60_000;
       const key = actorOf(record);
       let track = this.tracks.get(key);
       if (!track || record.sentAt - track.lastAt > windowMs) {
@@ -71,7 +90,7 @@ export class MassDeletionWatch {
       track.times.sort((a, b) => a - b);
       const newest = track.times[track.times.length - 1]!;
       while (track.times.length > 0 && newest - track.times[0]! > windowMs) track.times.shift();
-      if (track.times.length >= this.rule.threshold) {
+      if (track.times.length >= rule.threshold) {
         track.alert = {
           id: `burst-${now}-${this.nextId++}`,
           portal: record.portal,
@@ -80,14 +99,14 @@ export class MassDeletionWatch {
           firstAt: track.times[0]!,
           lastAt: newest,
           raisedAt: now,
-          threshold: this.rule.threshold,
-          windowMinutes: this.rule.windowMinutes,
+          threshold: rule.threshold,
+          windowMinutes: rule.windowMinutes,
         };
         track.times = [];
         opened.push(track.alert);
       }
     }
-    this.forgetQuiet(now, windowMs);
+    this.forgetQuiet(now, this.longestWindowMs);
     return { opened, grown: [...grown] };
   }
 

@@ -10,7 +10,7 @@ import type { Settings, SettingsPatch, TrustedToken } from '../contract.js';
 import { fingerprintOfHash } from '../tokens/token-registry.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { DurableJsonFile } from './durable-json-file.js';
-import { alertWebhookUrl } from '../contract-schemas.js';
+import { alertWebhookUrl, perPortalRulesSchema } from '../contract-schemas.js';
 
 /** The mass-deletion rule out of the box: 20 deletions by one actor within 10 minutes, no chat webhook. */
 export const DEFAULT_ALERTS = { enabled: true, threshold: 20, windowMinutes: 10, webhookUrl: null } as const;
@@ -45,6 +45,7 @@ const fileSchema = z.object({
       threshold: z.number().int().min(2).max(100_000),
       windowMinutes: z.number().int().min(1).max(1440),
       webhookUrl: alertWebhookUrl.nullable(),
+      perPortal: perPortalRulesSchema.optional(),
     })
     .default({ ...DEFAULT_ALERTS }),
   /** Highest record seq the user has seen (tray counter). */

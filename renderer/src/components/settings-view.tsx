@@ -15,6 +15,7 @@ import { Field } from './field';
 import { TokenForm } from './token-form';
 import { TokenList } from './token-list';
 import { PortalApps } from './portal-apps';
+import { PortalAlertRules, ruleDraftsOf, ruleErrors, rulesOf, type PortalRuleDraft } from './portal-alert-rules';
 
 interface Draft {
   eventPort: string;
@@ -30,6 +31,7 @@ interface Draft {
   threshold: string;
   windowMinutes: string;
   webhookUrl: string;
+  perPortal: PortalRuleDraft[];
 }
 
 type FieldName = 'eventPort' | 'host' | 'subdomain' | 'days' | 'threshold' | 'windowMinutes' | 'webhookUrl';
@@ -49,6 +51,7 @@ export function draftOf(s: Settings): Draft {
     threshold: String(s.alerts.threshold),
     windowMinutes: String(s.alerts.windowMinutes),
     webhookUrl: s.alerts.webhookUrl ?? '',
+    perPortal: ruleDraftsOf(s.alerts.perPortal),
   };
 }
 
@@ -97,6 +100,8 @@ export function patchOf(s: Settings, d: Draft): SettingsPatch {
   if (Number(d.windowMinutes) !== s.alerts.windowMinutes) alerts.windowMinutes = Number(d.windowMinutes);
   const webhookUrl = d.webhookUrl.trim() === '' ? null : d.webhookUrl.trim();
   if (webhookUrl !== s.alerts.webhookUrl) alerts.webhookUrl = webhookUrl;
+  const perPortal = rulesOf(d.perPortal);
+  if (JSON.stringify(perPortal) !== JSON.stringify(s.alerts.perPortal ?? {})) alerts.perPortal = perPortal;
   if (Object.keys(alerts).length > 0) patch.alerts = alerts;
   return patch;
 }
@@ -158,6 +163,10 @@ export function SettingsView({ settings, status, onSettings }: { settings: Setti
     const invalid = (['eventPort', 'host', 'subdomain', 'days', 'threshold', 'windowMinutes', 'webhookUrl'] as const).find((name) => errors[name]);
     if (invalid) {
       document.getElementById(`${id}-${invalid}`)?.focus();
+      return;
+    }
+    if (ruleErrors(draft.perPortal).some((e) => Object.keys(e).length > 0)) {
+      document.querySelector<HTMLElement>('.portal-rule [aria-invalid="true"]')?.focus();
       return;
     }
     const patch = patchOf(settings, draft);
@@ -263,6 +272,8 @@ export function SettingsView({ settings, status, onSettings }: { settings: Setti
           <Field id={`${id}-webhookUrl`} label={t('settings.alertsWebhook')} hint={t('settings.alertsWebhookHint')} error={fieldError('webhookUrl')}>
             <input type="url" spellCheck={false} value={draft.webhookUrl} disabled={!draft.alertsEnabled} onChange={(e) => update('webhookUrl', e.target.value)} onBlur={blur('webhookUrl')} />
           </Field>
+          <h4 className="subheading">{t('alerts.perPortal')}</h4>
+          <PortalAlertRules drafts={draft.perPortal} onChange={(rules) => update('perPortal', rules)} defaults={{ threshold: draft.threshold, windowMinutes: draft.windowMinutes }} showErrors={submitted} />
         </fieldset>
 
         <fieldset>

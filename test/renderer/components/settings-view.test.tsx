@@ -131,4 +131,30 @@ describe('SettingsView', () => {
     await flush();
     expect(api.callsOf('updateSettings')).toEqual([[{ alerts: { threshold: 50, webhookUrl: 'https://chat.example.com/hooks/b24' } }]]);
   });
+
+  it('gives single portals their own rule: suggested from the log, checked as typed, saved as a map', async () => {
+    const { user, api } = await openSettings();
+    await user.click(screen.getByRole('button', { name: 'Add a rule for a portal' }));
+    const rules = screen.getByRole('list', { name: 'Rules for single portals' });
+    const portal = within(rules).getByLabelText('Portal') as HTMLInputElement;
+    const facets = await api.listFacets();
+    expect(portal.value).toBe(facets.portals[0]); // the first portal of the log without a rule
+    expect((within(rules).getByLabelText('Deletions') as HTMLInputElement).value).toBe('20');
+    await user.click(screen.getByRole('button', { name: 'Add a rule for a portal' }));
+    const second = within(rules).getAllByLabelText('Portal')[1] as HTMLInputElement;
+    await user.clear(second);
+    await user.type(second, 'not a domain');
+    await user.clear(within(rules).getAllByLabelText('Deletions')[0]!);
+    await user.type(within(rules).getAllByLabelText('Deletions')[0]!, '5');
+    await user.clear(within(rules).getAllByLabelText('Within minutes')[0]!);
+    await user.type(within(rules).getAllByLabelText('Within minutes')[0]!, '2');
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(within(rules).getByText('Enter a domain such as example.bitrix24.com (without https://).')).toBeTruthy();
+    expect(api.callsOf('updateSettings')).toHaveLength(0);
+
+    await user.click(screen.getByRole('button', { name: 'Remove the rule for not a domain' }));
+    await user.click(screen.getByRole('button', { name: 'Save changes' }));
+    await flush();
+    expect(api.callsOf('updateSettings')).toEqual([[{ alerts: { perPortal: { [facets.portals[0]!]: { enabled: true, threshold: 5, windowMinutes: 2 } } } }]]);
+  });
 });

@@ -53,4 +53,20 @@ describe('mass-deletion alerts', () => {
     expect(watch.add(Array.from({ length: 20 }, (_, i) => deletion(30 + i))).opened).toHaveLength(0); // same burst
     expect(watch.add(Array.from({ length: 20 }, (_, i) => deletion(30 + 11 * 60 + i))).opened).toHaveLength(1);
   });
+
+  it('judges a portal by its own rule where it has one, and the others by the common rule', () => {
+    const watch = new MassDeletionWatch({
+      ...rule,
+      perPortal: { 'quiet.bitrix24.com': { enabled: true, threshold: 5, windowMinutes: 1 }, 'busy.bitrix24.com': { enabled: false, threshold: 20, windowMinutes: 10 } },
+    });
+    const quiet = watch.add(Array.from({ length: 5 }, (_, i) => deletion(i, { portal: 'quiet.bitrix24.com' })));
+    expect(quiet.opened).toHaveLength(1);
+    expect(quiet.opened[0]).toMatchObject({ portal: 'quiet.bitrix24.com', count: 5, threshold: 5, windowMinutes: 1 });
+    expect(watch.add(Array.from({ length: 40 }, (_, i) => deletion(i, { portal: 'busy.bitrix24.com' }))).opened).toEqual([]);
+    expect(watch.add(Array.from({ length: 19 }, (_, i) => deletion(i, { portal: 'other.bitrix24.com' }))).opened).toEqual([]);
+    expect(watch.add([deletion(20, { portal: 'other.bitrix24.com' })]).opened[0]).toMatchObject({ count: 20, threshold: 20 });
+    // Five deletions spread over two minutes are no burst under a one-minute rule.
+    const spread = new MassDeletionWatch({ ...rule, perPortal: { 'quiet.bitrix24.com': { enabled: true, threshold: 5, windowMinutes: 1 } } });
+    expect(spread.add(Array.from({ length: 5 }, (_, i) => deletion(i * 30, { portal: 'quiet.bitrix24.com' }))).opened).toEqual([]);
+  });
 });

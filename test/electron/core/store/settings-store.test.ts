@@ -20,5 +20,12 @@ describe('SettingsStore', () => {
     expect((await store.update({ alerts: { threshold: 50 } })).alerts).toEqual({ ...DEFAULT_ALERTS, threshold: 50 });
     await expect(store.update({ alerts: { webhookUrl: 'http://chat.example.com/' } })).rejects.toThrow(/alerts\.webhookUrl/);
     expect(store.view.alerts.webhookUrl).toBeNull();
+    // Per-portal rules: domains lower-cased, a bad domain or rule refused without changing anything.
+    const perPortal = { 'Acme.Bitrix24.com': { enabled: true, threshold: 5, windowMinutes: 2 } };
+    expect((await store.update({ alerts: { perPortal } })).alerts.perPortal).toEqual({ 'acme.bitrix24.com': { enabled: true, threshold: 5, windowMinutes: 2 } });
+    await expect(store.update({ alerts: { perPortal: { 'not a domain': { enabled: true, threshold: 5, windowMinutes: 2 } } } })).rejects.toThrow(/alerts\.perPortal.*domain/);
+    await expect(store.update({ alerts: { perPortal: { 'b.bitrix24.com': { enabled: true, threshold: 1, windowMinutes: 2 } } } })).rejects.toThrow(/alerts\.perPortal/);
+    expect(Object.keys(store.view.alerts.perPortal ?? {})).toEqual(['acme.bitrix24.com']);
+    expect((await store.update({ alerts: { perPortal: {} } })).alerts.perPortal).toEqual({});
   });
 });
