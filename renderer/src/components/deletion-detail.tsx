@@ -5,7 +5,7 @@
  * focus moves into it, Escape or Close returns to the row.
  */
 import { useEffect, useRef } from 'react';
-import { isTestDeletion, type DeletionRecord } from '../../../electron/core/contract';
+import { isTestDeletion, type DeletionRecord, type ItemSnapshot } from '../../../electron/core/contract';
 import { useAppPortals } from '../hooks/use-app-portals';
 import { useI18n } from '../i18n/i18n-context';
 import { typeName } from './deletion-row';
@@ -25,6 +25,50 @@ export function formatDelay(ms: number): string {
 export function recycleBinUrl(record: DeletionRecord): string | null {
   if (isTestDeletion(record) || !/^[a-z0-9.-]+$/.test(record.portal)) return null;
   return `https://${record.portal}/crm/recyclebin/`;
+}
+
+/** `12 500,00 ₽` in the reader's language; the bare number and code when the currency is not one Intl knows. */
+export function formatAmount(amount: number, currency: string | null, lang: string): string {
+  if (currency) {
+    try {
+      return new Intl.NumberFormat(lang, { style: 'currency', currency }).format(amount);
+    } catch {
+      return `${new Intl.NumberFormat(lang).format(amount)} ${currency}`;
+    }
+  }
+  return new Intl.NumberFormat(lang).format(amount);
+}
+
+/** What the item was before it was deleted: application mode's snapshot, or why there is none. */
+function SnapshotFields({ record, snapshot, appPortal }: { record: DeletionRecord; snapshot: ItemSnapshot | undefined; appPortal: boolean }) {
+  const { t, dateTimeLong, lang } = useI18n();
+  if (isTestDeletion(record)) return null;
+  if (!snapshot) return <p className="muted small snapshot-none">{t(appPortal ? 'detail.snapshotMissing' : 'detail.snapshotNeedsApp')}</p>;
+  const rows: [string, string][] = [
+    [t('detail.snapshotTitle'), snapshot.title ?? t('common.none')],
+    [t('detail.amount'), snapshot.amount === null ? t('common.none') : formatAmount(snapshot.amount, snapshot.currency, lang)],
+    [
+      t('detail.responsible'),
+      snapshot.responsibleName ?? (snapshot.responsibleId === null ? t('common.none') : t('table.userId', { id: String(snapshot.responsibleId) })),
+    ],
+    [t('detail.updatedAt'), snapshot.updatedAt === null ? t('common.none') : dateTimeLong(snapshot.updatedAt)],
+    [t('detail.snapshotTakenAt'), dateTimeLong(snapshot.takenAt)],
+  ];
+  return (
+    <section aria-labelledby="detail-snapshot">
+      <h3 id="detail-snapshot" className="subheading">
+        {t('detail.snapshot')}
+      </h3>
+      <dl className="detail-fields">
+        {rows.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
 }
 
 export function DeletionDetail({ record, onClose }: { record: DeletionRecord; onClose: () => void }) {
@@ -62,12 +106,17 @@ export function DeletionDetail({ record, onClose }: { record: DeletionRecord; on
       }}
     >
       <div className="detail-head">
-        <h2 id="detail-title">{t('detail.title', { type: typeName(record, i18n), id: String(record.itemId) })}</h2>
+        <h2 id="detail-title">
+          {t('detail.title', { type: typeName(record, i18n), id: String(record.itemId) })}
+          {record.snapshot?.title && <span className="detail-item-title"> · {record.snapshot.title}</span>}
+        </h2>
         <button ref={closeRef} type="button" className="btn btn-small" onClick={onClose}>
           {t('detail.close')}
         </button>
       </div>
       {isTestDeletion(record) && <p className="note">{t('detail.test')}</p>}
+      <SnapshotFields record={record} snapshot={record.snapshot} appPortal={appPortals.has(record.portal)} />
+      <h3 className="subheading">{t('detail.deletion')}</h3>
       <dl className="detail-fields">
         {rows.map(([label, value]) => (
           <div key={label}>

@@ -86,8 +86,9 @@ export const DeletionRow = memo(function DeletionRow({ record, index, top, fresh
       <div role="cell" className="cell col-event mono" title={record.event}>
         {record.event}
       </div>
-      <div role="cell" className="cell col-type" title={typeName(record, i18n)}>
+      <div role="cell" className="cell col-type" title={record.snapshot?.title ? `${typeName(record, i18n)} · ${record.snapshot.title}` : typeName(record, i18n)}>
         {typeName(record, i18n)}
+        {record.snapshot?.title && <span className="item-title"> · {record.snapshot.title}</span>}
       </div>
       <div role="cell" className="cell col-type-id num">
         {String(record.entityTypeId)}

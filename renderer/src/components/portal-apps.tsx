@@ -23,6 +23,30 @@ const STATUS_KEY: Record<PortalAppState['status'], MessageKey> = {
 /** The permissions the local application needs: CRM for bindings and names of types, user_brief for names. */
 export const APP_SCOPES = ['crm', 'user_brief'] as const;
 
+/** The snapshot backfill's progress in words, with a progress bar while it reads. */
+export function BackfillProgress({ backfill }: { backfill: PortalAppState['backfill'] }) {
+  const { t, count } = useI18n();
+  if (!backfill) return <span className="muted">{t('apps.backfill.notStarted')}</span>;
+  const done = count(backfill.done);
+  const total = backfill.total === null ? '…' : count(backfill.total);
+  const percent = backfill.total ? Math.min(100, Math.floor((backfill.done / backfill.total) * 100)) : null;
+  switch (backfill.status) {
+    case 'done':
+      return <span>{t('apps.backfill.done', { count: backfill.done })}</span>;
+    case 'running':
+      return (
+        <span className="backfill">
+          {percent === null ? t('apps.backfill.runningNoTotal', { done }) : t('apps.backfill.running', { done, total, percent })}
+          {percent !== null && <progress max={100} value={percent} aria-label={t('apps.col.snapshots')} />}
+        </span>
+      );
+    case 'paused':
+      return <span className="warning-text">{t('apps.backfill.paused', { done, total, reason: backfill.reason ?? '' })}</span>;
+    case 'failed':
+      return <span className="error-text">{t('apps.backfill.failed', { done, reason: backfill.reason ?? '' })}</span>;
+  }
+}
+
 function AppList({ apps }: { apps: readonly PortalAppState[] }) {
   const { t, dateTime } = useI18n();
   if (apps.length === 0) return <p className="muted">{t('apps.empty')}</p>;
@@ -35,6 +59,7 @@ function AppList({ apps }: { apps: readonly PortalAppState[] }) {
           <th scope="col">{t('apps.col.status')}</th>
           <th scope="col">{t('apps.col.handler')}</th>
           <th scope="col">{t('apps.col.drain')}</th>
+          <th scope="col">{t('apps.col.snapshots')}</th>
         </tr>
       </thead>
       <tbody>
@@ -58,6 +83,9 @@ function AppList({ apps }: { apps: readonly PortalAppState[] }) {
               )}
             </td>
             <td>{app.lastDrain ? t('apps.drain', { time: dateTime(app.lastDrain.at), count: app.lastDrain.rows }) : <span className="muted">{t('apps.drainNever')}</span>}</td>
+            <td>
+              <BackfillProgress backfill={app.backfill} />
+            </td>
           </tr>
         ))}
       </tbody>

@@ -34,4 +34,28 @@ describe('row detail', () => {
     await user.click(screen.getByRole('button', { name: 'Close' }));
     expect(screen.queryByRole('dialog')).toBeNull();
   });
+
+  it('shows what the item was (application mode’s snapshot), in the reader’s language, or why there is none', async () => {
+    const user = userEvent.setup();
+    const snapshot = { title: 'Big order', amount: 12500.5, currency: 'RUB', responsibleId: 9, responsibleName: 'Olga Sidorova', updatedAt: BASE_TIME - 3_600_000, takenAt: BASE_TIME - 3_000_000 };
+    const withSnapshot = makeRecord(1, { portal: 'acme.bitrix24.com', event: 'ONCRMDEALDELETE', entityTypeId: 2, itemId: 4501, snapshot });
+    const without = makeRecord(2, { portal: 'acme.bitrix24.com', event: 'ONCRMDEALDELETE', entityTypeId: 2, itemId: 4502 });
+    const webhook = makeRecord(3, { portal: 'hook.bitrix24.com', event: 'ONCRMDEALDELETE', entityTypeId: 2, itemId: 4503 });
+    const api = new FakeMonitor({ records: [withSnapshot, without, webhook], status: { apps: [app()] } });
+    await renderApp(api);
+    const row = document.querySelector<HTMLElement>(`[data-id="${withSnapshot.id}"]`)!;
+    expect(row.textContent).toContain('Big order');
+    await user.click(row);
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.querySelector('h2')!.textContent).toBe('Deal 4501 · Big order');
+    const section = within(dialog).getByRole('region', { name: 'What it was' });
+    const fields = Object.fromEntries([...section.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
+    expect(fields).toMatchObject({ Title: 'Big order', Amount: 'RUB\u00a012,500.50', Responsible: 'Olga Sidorova' });
+    await user.keyboard('{Escape}');
+    await user.click(document.querySelector<HTMLElement>(`[data-id="${without.id}"]`)!);
+    expect(screen.getByRole('dialog').textContent).toContain('No snapshot of this item');
+    await user.keyboard('{Escape}');
+    await user.click(document.querySelector<HTMLElement>(`[data-id="${webhook.id}"]`)!);
+    expect(screen.getByRole('dialog').textContent).toContain('kept for portals connected as applications');
+  });
 });

@@ -166,5 +166,29 @@ describe('application portals elsewhere in the window', () => {
     // The entity type picker names the type as the portal does.
     expect([...(screen.getByLabelText('Entity type') as HTMLSelectElement).options].map((o) => o.textContent)).toContain('Equipment purchase (1038)');
   });
-});
 
+  it('shows each portal’s snapshot backfill: reading with a progress bar, paused with the reason, done', async () => {
+    const types = [{ entityTypeId: 2, done: 12_500, total: 100_000, finished: false }];
+    const api = new FakeMonitor({
+      synthetic: 1,
+      status: {
+        apps: [
+          app({ backfill: { status: 'running', done: 12_500, total: 100_000, types, startedAt: BASE_TIME, finishedAt: null, reason: null } }),
+          app({ domain: 'slow.bitrix24.com', backfill: { status: 'paused', done: 50, total: 80, types, startedAt: BASE_TIME, finishedAt: null, reason: 'QUERY_LIMIT_EXCEEDED, retrying in 30 s' } }),
+          app({ domain: 'done.bitrix24.com', backfill: { status: 'done', done: 2_000, total: 2_000, types, startedAt: BASE_TIME, finishedAt: BASE_TIME, reason: null } }),
+          app({ domain: 'new.bitrix24.com', status: 'install-expected' }),
+        ],
+      },
+    });
+    await openSettings(api);
+    const rows = within(screen.getByRole('region', { name: 'Portals connected as applications' })).getAllByRole('row').slice(1);
+    const snapshots = rows.map((row) => row.querySelectorAll('td')[4]!.textContent);
+    expect(snapshots).toEqual([
+      'reading items: 12,500 of 100,000 (12%)',
+      'paused at 50 of 80: QUERY_LIMIT_EXCEEDED, retrying in 30 s',
+      '2,000 items kept, updated as they change',
+      'not started yet',
+    ]);
+    expect((rows[0]!.querySelector('progress') as HTMLProgressElement).value).toBe(12);
+  });
+});
