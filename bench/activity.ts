@@ -25,6 +25,7 @@ try {
     log(`serve on ${size.toLocaleString('en-US')} deletions: start → /health 200 in ${Math.round(serve.readyMs)} ms`);
     const timing = await timeActivity(serve.dashboardUrl!, Date.parse(history.generatedAt), Number(values.rounds ?? 5));
     log(describeActivityTiming(timing));
+    log(`calls in order (ms; all, one type, one portal, last two days, repeated): ${timing.samplesMs.map((ms) => ms.toFixed(1)).join(' ')}`);
     const memory = memoryOf(serve.pid);
     log(`serve RSS after the calls: ${memory.rssMB.toFixed(0)} MB (peak ${memory.peakRssMB.toFixed(0)} MB)`);
     const met = timing.maxMs <= 200 ? 'yes' : 'no';
