@@ -153,12 +153,14 @@ export async function computeActivity(store: DeletionStore, query: ActivityQuery
     }
   }
   const empty: Activity = { granularity: 'day', from: f.from ?? null, to: f.to ?? null, entityTypeIds: [], typeTotals: [], buckets: [], total: 0, topUsers: [], topPortals: [], timeZone };
-  if (first === Infinity && (f.from === undefined || f.to === undefined)) return empty;
+  if (first === Infinity) return empty;
   let from = f.from ?? first;
   let to = f.to ?? last;
-  if ((to - from) / 86_400_000 > MAX_DAYS && first !== Infinity) {
+  if ((to - from) / 86_400_000 > MAX_DAYS) {
+    // A range far wider than the data (`from: 0`): the days with deletions; and at most MAX_DAYS of them.
     from = Math.max(from, first);
     to = Math.min(to, last);
+    from = Math.max(from, to - MAX_DAYS * 86_400_000);
   }
   if (to <= from) return empty;
   const granularity = to - from <= HOURLY_UP_TO_MS ? 'hour' : 'day';

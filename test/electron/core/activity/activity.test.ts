@@ -154,6 +154,21 @@ describe('activity (tallies per quarter hour, joined over segments)', () => {
     await store.close();
   });
 
+  it('a range far wider than the data is cut to it (no billions of empty days), and one with no data is empty', async () => {
+    const store = await DeletionStore.open({ dir: tempDir(), segmentSize: 64, fsync: false });
+    await Promise.all(history().map((r) => store.add(r)));
+    const records = await allRecords(store);
+    const filter = { from: 0, to: 8_640_000_000_000_000 };
+    const started = performance.now();
+    const wide = await computeActivity(store, { filter, timeZone: 'UTC' });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(wide.buckets.length).toBeLessThan(40);
+    expectSame(wide, records, filter);
+    const none = await computeActivity(store, { filter: { from: 0, to: 8_640_000_000_000_000, portal: 'nowhere.bitrix24.com' } });
+    expect(none).toMatchObject({ total: 0, buckets: [] });
+    await store.close();
+  });
+
   it('bucket edges: local hours and days of a zone', () => {
     expect(bucketEdges(Date.UTC(2026, 0, 1, 10, 20), Date.UTC(2026, 0, 1, 12, 0), 'hour', 'Asia/Kolkata')).toEqual([
       Date.UTC(2026, 0, 1, 9, 30),
