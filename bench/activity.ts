@@ -1,9 +1,10 @@
 /**
  * `npm run bench:activity`: row A1 of `npm run bench` alone. A real `serve` (no tunnel) on a copy of the
  * cached 1M history (bench/lib/history.ts; `-- --size N` for another size); `getActivity` timed over the
- * dashboard's HTTP transport. Prints the row. Not part of `npm test`.
+ * dashboard's HTTP transport. Prints the row. `-- --without-tallies`: as a log from before the tallies
+ * (they are rebuilt from the segments after start). Not part of `npm test`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +13,7 @@ import { cachedHistory, copyHistory } from './lib/history.js';
 import { describeActivityTiming, timeActivity } from './lib/activity-timing.js';
 import { memoryOf, startServe } from './lib/procs.js';
 
-const { values } = parseArgs({ options: { size: { type: 'string' }, rounds: { type: 'string' } }, strict: true });
+const { values } = parseArgs({ options: { size: { type: 'string' }, rounds: { type: 'string' }, 'without-tallies': { type: 'boolean' } }, strict: true });
 const size = Number(values.size ?? 1_000_000);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const history = await cachedHistory(size, log);
@@ -20,6 +21,12 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'b24dm-bench-activity-'));
 try {
   const dataDir = path.join(root, 'data');
   copyHistory(history, dataDir);
+  if (values['without-tallies']) {
+    // A log written before tallies existed: the first call after start waits for every segment to be counted.
+    const logDir = path.join(dataDir, 'log');
+    for (const name of readdirSync(logDir)) if (name.endsWith('.tally')) rmSync(path.join(logDir, name));
+    log('tally files removed: they are rebuilt from the segments after start');
+  }
   const serve = await startServe(dataDir, { token: FIXTURE_TOKEN, dashboard: true });
   try {
     log(`serve on ${size.toLocaleString('en-US')} deletions: start → /health 200 in ${Math.round(serve.readyMs)} ms`);
