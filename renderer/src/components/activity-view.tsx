@@ -48,7 +48,7 @@ export function bucketFilter(filter: DeletionFilter, activity: Activity, bucket:
 export function ActivityView({ filter, onFilter, facets, focusRequest, onShowInLog }: ActivityViewProps) {
   const i18n = useI18n();
   const { t, count, lang } = i18n;
-  const { activity, error } = useActivity(filter);
+  const { activity, error, loading } = useActivity(filter);
   const [hover, setHover] = useState<number | null>(null);
 
   const tickFormat = useMemo(
@@ -72,7 +72,7 @@ export function ActivityView({ filter, onFilter, facets, focusRequest, onShowInL
   return (
     <div className="activity-view">
       <FilterBar filter={filter} onChange={onFilter} facets={facets} focusRequest={focusRequest} />
-      <div className="page activity">
+      <div className="page activity" aria-busy={loading || undefined}>
         <div className="page-head">
           <h2 tabIndex={-1}>{t('activity.title')}</h2>
           <span className="match-count" data-testid="activity-total">

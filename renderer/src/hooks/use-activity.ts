@@ -19,13 +19,16 @@ export function viewerTimeZone(): string | undefined {
 }
 
 export interface ActivityState {
+  /** The last answer (kept while the next one is computed, so the chart does not blink). */
   activity: Activity | null;
   error: unknown;
+  /** An answer for the current filter is on its way. */
+  loading: boolean;
 }
 
 export function useActivity(filter: DeletionFilter): ActivityState {
   const api = useMonitor();
-  const [state, setState] = useState<ActivityState>({ activity: null, error: null });
+  const [state, setState] = useState<ActivityState>({ activity: null, error: null, loading: true });
   const key = filterKey(filter);
   useEffect(() => {
     const f = normalizeFilter(JSON.parse(JSON.stringify(filter)) as DeletionFilter);
@@ -36,8 +39,8 @@ export function useActivity(filter: DeletionFilter): ActivityState {
     const load = (): void => {
       const mine = ++asked;
       api.getActivity({ filter: f, ...(timeZone && { timeZone }) }).then(
-        (activity) => live && mine === asked && setState({ activity, error: null }),
-        (error: unknown) => live && mine === asked && setState((s) => ({ activity: s.activity, error })),
+        (activity) => live && mine === asked && setState({ activity, error: null, loading: false }),
+        (error: unknown) => live && mine === asked && setState((s) => ({ activity: s.activity, error, loading: false })),
       );
     };
     const later = (): void => {
@@ -46,7 +49,7 @@ export function useActivity(filter: DeletionFilter): ActivityState {
         if (live) load();
       }, REFRESH_MS);
     };
-    setState({ activity: null, error: null });
+    setState((s) => ({ ...s, loading: true }));
     load();
     const offAdded = api.on('deletionsAdded', (records) => {
       if (records.some((r) => matchesFilter(r, f))) later();
