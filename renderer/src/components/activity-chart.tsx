@@ -31,12 +31,22 @@ function cssVar(name: string, fallback: string): string {
   return value || fallback;
 }
 
-/** Every how many buckets an x label fits (about 70 px each). */
-function labelStep(buckets: number, width: number): number {
-  const fit = Math.max(1, Math.floor(width / 70));
+/** Every how many buckets an x label fits (`labelPx` each): hours by divisors of a day, days by days and weeks. */
+function labelStep(buckets: number, width: number, unit: Activity['granularity']): number {
+  const fit = Math.max(1, Math.floor(width / (unit === 'hour' ? 96 : 70)));
   const raw = Math.ceil(buckets / fit);
-  for (const step of [1, 2, 3, 4, 6, 7, 12, 14, 24, 28, 30, 60, 90, 120, 180, 365]) if (step >= raw) return step;
-  return raw;
+  const steps = unit === 'hour' ? [1, 2, 3, 4, 6, 12, 24] : [1, 2, 3, 4, 7, 14, 28, 56, 91, 182, 364];
+  for (const step of steps) if (step >= raw) return step;
+  return steps.at(-1)!;
+}
+
+/** The buckets that get an x label: local hours divisible by the step (so midnight is one), or every step-th day. */
+function labelledBuckets(activity: Activity, step: number): number[] {
+  const out: number[] = [];
+  activity.buckets.forEach((b, i) => {
+    if (activity.granularity === 'hour' ? new Date(b.start).getHours() % step === 0 : i % step === 0) out.push(i);
+  });
+  return out;
 }
 
 export function ActivityChart({ activity, tickLabel, count, label, onPick, onHover, height = 260 }: ActivityChartProps) {
@@ -78,7 +88,7 @@ export function ActivityChart({ activity, tickLabel, count, label, onPick, onHov
       const muted = cssVar('--text-muted', '#5b6777');
       const grid = cssVar('--border', '#d5dbe3');
       const font = `12px ${cssVar('--font', 'sans-serif')}`;
-      const step = labelStep(n, width);
+      const labelled = labelledBuckets(activity, labelStep(n, width, activity.granularity));
       const bars = UPlot.paths.bars!({ size: [0.8, 48, 1], align: 0 });
       const options: uPlot.Options = {
         width,
@@ -93,7 +103,7 @@ export function ActivityChart({ activity, tickLabel, count, label, onPick, onHov
             font,
             grid: { show: false },
             ticks: { show: false },
-            splits: () => Array.from({ length: n }, (_, i) => i).filter((i) => i % step === 0),
+            splits: () => labelled,
             values: (_u, splits) => splits.map((i) => latest.current.tickLabel(i)),
           },
           {

@@ -51,12 +51,20 @@ export function ActivityView({ filter, onFilter, facets, focusRequest, onShowInL
   const { activity, error, loading } = useActivity(filter);
   const [hover, setHover] = useState<number | null>(null);
 
-  const tickFormat = useMemo(
-    () =>
-      new Intl.DateTimeFormat(lang === 'ru' ? 'ru-RU' : 'en-GB', activity?.granularity === 'hour' ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' }),
-    [lang, activity?.granularity],
+  const formats = useMemo(() => {
+    const locale = lang === 'ru' ? 'ru-RU' : 'en-GB';
+    return { day: new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short' }), hour: new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }) };
+  }, [lang]);
+  // Hours say their day at midnight, so a chart of two days reads without the table.
+  const tickLabel = useCallback(
+    (i: number) => {
+      const b = activity?.buckets[i];
+      if (!b) return '';
+      if (activity.granularity === 'day') return formats.day.format(b.start);
+      return new Date(b.start).getHours() === 0 ? formats.day.format(b.start) : formats.hour.format(b.start);
+    },
+    [activity, formats],
   );
-  const tickLabel = useCallback((i: number) => (activity?.buckets[i] ? tickFormat.format(activity.buckets[i].start) : ''), [activity, tickFormat]);
   const pick = useCallback(
     (bucket: number, typeIndex: number | null) => {
       if (activity) onShowInLog(bucketFilter(filter, activity, bucket, typeIndex));
