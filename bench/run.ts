@@ -21,6 +21,7 @@ import type { PacedResult, PacedSpec } from './children/paced-client.js';
 import type { CommitCeilingResult, CommitCeilingSpec } from './children/commit-ceiling.js';
 import { pinnedUnavailable, runPinned, type PinnedResult } from './lib/pinned.js';
 import { describePinned, pinnedRows, type BenchRow } from './lib/pinned-rows.js';
+import { describeActivityTiming, timeActivity, type ActivityTiming } from './lib/activity-timing.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'keep-temp': { type: 'boolean' }, 'wait-idle': { type: 'string' } }, strict: true });
 const quick = flags.quick ?? false;
@@ -242,6 +243,7 @@ let bigMemory: { rssMB: number; peakRssMB: number } | null = null;
 let live: LiveLatencyOutcome = { skipped: 'not run' };
 let rendererNote = '';
 let latencyTotals: number[] = [];
+let activityTiming: ActivityTiming | null = null;
 
 for (const history of [null, midHistory, bigHistory]) {
   const size = history?.size ?? 0;
@@ -269,6 +271,10 @@ for (const history of [null, midHistory, bigHistory]) {
 
     bigMemory = memoryOf(serve.pid);
     log(`[memory] serve after the load: RSS ${bigMemory.rssMB.toFixed(0)} MB (peak ${bigMemory.peakRssMB.toFixed(0)} MB)`);
+
+    log(`[activity] getActivity over the dashboard's HTTP transport, ${label(size)} history (plus the load's deletions)`);
+    activityTiming = await timeActivity(serve.dashboardUrl!, Date.now());
+    log(`  ${describeActivityTiming(activityTiming)}`);
 
     log(`[live] post → row in the dashboard (Chromium), ${LIVE_BACKGROUND_RATE}/s in the background, ${config.liveSamples} samples`);
     const renderer = await ensureProductionRenderer(log);
@@ -399,6 +405,7 @@ const latency = latencyAutocannon as LoadResult | null;
 const pacedLatency = latencyPaced as PacedResult | null;
 const memory = bigMemory as { rssMB: number; peakRssMB: number } | null;
 const liveResult = live as LiveLatencyOutcome;
+const activity = activityTiming as ActivityTiming | null;
 
 const rows: Row[] = [
   ...pinnedRows(pinned, label(config.mid), CONNECTIONS),
@@ -481,6 +488,16 @@ const rows: Row[] = [
     met: memory ? yes(memory.rssMB <= 250) : 'skipped',
     value: memory?.rssMB ?? null,
     unit: 'MB',
+  },
+  {
+    id: 'A1',
+    scenario: `Activity view compute at ${label(config.big)} deletions (getActivity over the dashboard, median)`,
+    measured: activity ? `${activity.medianMs.toFixed(1)} ms` : 'not run',
+    ratio: activity ? `max ${activity.maxMs.toFixed(1)} ms of ${activity.samplesMs.length} calls (all, one type, one portal, last 2 days); first after start ${activity.firstMs.toFixed(0)} ms` : '',
+    target: '≤ 200 ms',
+    met: activity ? yes(activity.maxMs <= 200) : 'skipped',
+    value: activity?.medianMs ?? null,
+    unit: 'ms',
   },
   ...(['p50', 'p95'] as const).map((p): Row => ({
     id: p === 'p50' ? '6' : '6b',
@@ -619,6 +636,7 @@ const results = {
     latencyPaced: pacedLatency,
     latencyStoreTotals: latencyTotals,
     bigMemory: memory,
+    activity,
     live: liveResult,
     renderer: rendererNote,
     noFsync,

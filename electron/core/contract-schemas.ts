@@ -67,6 +67,16 @@ export const alertWebhookUrl = z
 
 const none = z.tuple([]);
 
+/** True for an IANA time zone name this runtime knows (`Europe/Moscow`, `UTC`). */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Argument tuples per call. */
 export const callArgSchemas = {
   getStatus: none,
@@ -74,6 +84,18 @@ export const callArgSchemas = {
     z.object({ filter: filterSchema, offset: z.number().int().min(0).max(1e9), limit: z.number().int().min(0).max(1000) }).strict(),
   ]),
   listFacets: none,
+  getActivity: z.tuple([
+    z
+      .object({
+        filter: filterSchema,
+        timeZone: z
+          .string()
+          .regex(/^[A-Za-z0-9_+\-/]{1,64}$/)
+          .refine(isTimeZone, 'is not a time zone')
+          .optional(),
+      })
+      .strict(),
+  ]),
   getSettings: none,
   updateSettings: z.tuple([
     z

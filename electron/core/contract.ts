@@ -98,6 +98,49 @@ export interface Facets {
   entityTypeNames?: Record<string, string>;
 }
 
+/** What the activity view asks for: the log's filter, and the time zone its days and hours are counted in. */
+export interface ActivityQuery {
+  filter: DeletionFilter;
+  /** IANA time zone of the viewer (e.g. `Europe/Moscow`); the core's own when absent. */
+  timeZone?: string;
+}
+
+/** One bar of the activity chart: a local day or hour. */
+export interface ActivityBucket {
+  /** Inclusive start and exclusive end (ms). */
+  start: number;
+  end: number;
+  /** Deletions in it per entity type, in the order of `Activity.entityTypeIds`. */
+  counts: number[];
+  total: number;
+}
+
+/**
+ * Deletions matching a filter over time, stacked by entity type, with the busiest users and portals.
+ * Computed by the core from per-segment tallies (never from rows sent to the UI).
+ */
+export interface Activity {
+  /** Hours for a range of three days or less, days otherwise. */
+  granularity: 'hour' | 'day';
+  /** The range the buckets cover (the filter's, or the matching deletions' when it has none). */
+  from: number | null;
+  to: number | null;
+  /** Entity types that occur, most deletions first: the stacking order of every bucket's `counts`. */
+  entityTypeIds: number[];
+  /** Deletions per type, in the same order. */
+  typeTotals: number[];
+  buckets: ActivityBucket[];
+  total: number;
+  /** The users with the most deletions (at most 10). userId null: automation, or a sender that named no one. */
+  topUsers: { portal: string; userId: number | null; userName?: string; count: number }[];
+  /** The portals with the most deletions (at most 10). */
+  topPortals: { portal: string; count: number }[];
+  /** The portals' own names of types where application mode knows them, by type id. */
+  entityTypeNames?: Record<string, string>;
+  /** The time zone the days and hours are in. */
+  timeZone: string;
+}
+
 export interface DeletionQuery {
   filter: DeletionFilter;
   /** Rows to skip, newest first. */
@@ -300,6 +343,8 @@ export interface CoreCalls {
   queryDeletions(query: DeletionQuery): Promise<DeletionPage>;
   /** Distinct portals and events in the log, for filter pickers. */
   listFacets(): Promise<Facets>;
+  /** Deletions per day (or hour) by entity type, top users and portals, for a filter: the activity view. */
+  getActivity(query: ActivityQuery): Promise<Activity>;
   getSettings(): Promise<Settings>;
   updateSettings(patch: SettingsPatch): Promise<Settings>;
   addToken(args: { token: string; portal: string | null; label: string }): Promise<Settings>;
@@ -367,6 +412,7 @@ export const CALL_NAMES = [
   'getStatus',
   'queryDeletions',
   'listFacets',
+  'getActivity',
   'getSettings',
   'updateSettings',
   'addToken',

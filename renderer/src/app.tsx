@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { AppStatus, DeletionFilter, QuarantineEntry, Settings } from '../../electron/core/contract';
 import { errorCode, errorMessage } from './api/call-error';
 import type { ConnectionState } from './api/http-client';
+import { ActivityView } from './components/activity-view';
 import { AlertBanners } from './components/alert-banners';
 import { AppHeader, type View } from './components/app-header';
 import { LogView } from './components/log-view';
@@ -120,7 +121,7 @@ function Shell({
   useMarkSeen(view === 'log');
   useShortcuts({
     find: () => {
-      setView('log');
+      setView((v) => (v === 'activity' ? v : 'log'));
       setFocusRequest((n) => n + 1);
     },
     export: () => {
@@ -170,6 +171,18 @@ function Shell({
             exporter={exporter}
             onTotal={onTotal}
             initialHeight={initialTableHeight}
+          />
+        )}
+        {view === 'activity' && (
+          <ActivityView
+            filter={filter}
+            onFilter={onFilter}
+            facets={facets}
+            focusRequest={focusRequest}
+            onShowInLog={(next) => {
+              setFilter(normalizeFilter(next));
+              show('log');
+            }}
           />
         )}
         {view === 'setup' && <SetupGuide status={status} settings={settings} onSettings={onSettings} quarantine={quarantine} onDone={() => show('log')} />}

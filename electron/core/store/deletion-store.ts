@@ -7,11 +7,12 @@
  *   manifest.json        segment tallies (a cache: rebuilt from the segments when missing or damaged)
  *   seg-000001.json      sealed segments (columnar, see segment-codec.ts), written once
  *   seg-000001.ids       their ids as 64-bit hashes (id-index.ts), so start-up never parses a segment
+ *   seg-000001.tally     their activity tallies (segment-tally.ts), for the activity view; rebuilt when missing
  *   journal-000002.jsonl the open segment, one record per line, appended per group commit
  *   damaged/             files that failed to parse, moved aside (never deleted)
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import type { DeletionFilter, DeletionPage, DeletionQuery, DeletionRecord, StoreHealth } from '../contract.js';
@@ -26,6 +27,7 @@ import { IdIndex, packIds } from './id-index.js';
 import { decodeSegment, encodeSegment, type SegmentFile } from './segment-codec.js';
 import { GroupGatherer } from './group-gatherer.js';
 import { recordLine } from './record-line.js';
+import { decodeTally, encodeTally, tallyOf, tallyTotal, type SegmentTally } from './segment-tally.js';
 
 export interface DeletionStoreOptions {
   dir: string;
@@ -149,6 +151,9 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   private readonly idCache = new LruCache<number, Set<string>>(8);
   private readonly index = new IdIndex();
   private readonly countCache = new LruCache<string, number>(20_000);
+  /** Activity tallies of sealed segments, by number: set when sealing, read from `.tally` files on first use. */
+  private readonly tallies = new Map<number, SegmentTally>();
+  private tallyLoad: Promise<void> | null = null;
   private healthState: StoreHealth = { ok: true, error: null, quarantinedFiles: [] };
   private readonly stats: WriteStats = { writes: 0, events: 0, totalMs: 0, maxMs: 0 };
   private closed = false;
@@ -389,6 +394,9 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     const db = new Low<SegmentFile>(new DurableJsonFile(file, { fsync: this.fsync }), encodeSegment(records));
     await db.write();
     await writeFileDurably(this.idsPath(n), packIds(records.map((r) => r.id)), this.fsync);
+    const tally = tallyOf(records);
+    await writeFileDurably(this.tallyPath(n), encodeTally(tally), this.fsync);
+    this.tallies.set(n, tally);
     const info = infoOf(n, records);
     info.bytes = statSync(file).size;
     this.sealed = this.sealed.filter((s) => s.n !== n).concat(info).sort((a, b) => a.n - b.n);
@@ -534,6 +542,43 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     }
   }
 
+  /**
+   * What the activity view adds up: every sealed segment's tallies (from its `.tally` file, read once and
+   * then kept; rebuilt from the segment when missing or not matching it) and the records not sealed yet
+   * (the open segment and those being written), oldest first.
+   */
+  async activitySources(): Promise<{ sealed: { info: SegmentInfo; tally: SegmentTally }[]; unsealed: DeletionRecord[][] }> {
+    while (this.sealed.some((info) => !this.tallies.has(info.n))) {
+      this.tallyLoad ??= this.loadTallies().finally(() => (this.tallyLoad = null));
+      await this.tallyLoad;
+    }
+    const sealed = this.sealed.map((info) => ({ info, tally: this.tallies.get(info.n)! }));
+    // A segment just written is in both lists for a moment: count it once, from its tally.
+    const written = new Set(this.sealed.map((info) => info.n));
+    const unsealed = [...this.sealing].filter(([n]) => !written.has(n)).map(([, records]) => records);
+    unsealed.push(this.open.records);
+    return { sealed, unsealed };
+  }
+
+  private async loadTallies(): Promise<void> {
+    for (const info of this.sealed) {
+      if (this.tallies.has(info.n)) continue;
+      let tally: SegmentTally | null = null;
+      try {
+        tally = decodeTally(await readFile(this.tallyPath(info.n), 'utf8'));
+        if (tallyTotal(tally) !== info.count) tally = null;
+      } catch {
+        tally = null;
+      }
+      if (!tally) {
+        // Missing (a log from before tallies), damaged or stale: count the segment again, once.
+        tally = tallyOf(await this.readUncached(info.n));
+        if (!this.readOnly) await writeFileDurably(this.tallyPath(info.n), encodeTally(tally), this.fsync).catch(() => undefined);
+      }
+      this.tallies.set(info.n, tally);
+    }
+  }
+
   facets(): { portals: string[]; events: string[]; entityTypeIds: number[] } {
     const infos = [...this.sealed, this.open.info];
     for (const [n, records] of this.sealing) infos.push(infoOf(n, records));
@@ -551,8 +596,10 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     for (const info of expired) {
       this.segmentCache.delete(info.n);
       this.idCache.delete(info.n);
+      this.tallies.delete(info.n);
       await unlink(this.segmentPath(info.n)).catch(() => undefined);
       await unlink(this.idsPath(info.n)).catch(() => undefined);
+      await unlink(this.tallyPath(info.n)).catch(() => undefined);
     }
     this.countCache.clear();
     await this.rebuildIndex();
@@ -768,6 +815,10 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
 
   private idsPath(n: number): string {
     return path.join(this.dir, `seg-${pad(n)}.ids`);
+  }
+
+  private tallyPath(n: number): string {
+    return path.join(this.dir, `seg-${pad(n)}.tally`);
   }
 
   private journalPath(n: number): string {

@@ -2,10 +2,11 @@
 import { useI18n } from '../i18n/i18n-context';
 import type { MessageKey } from '../i18n/en';
 
-export type View = 'log' | 'quarantine' | 'settings' | 'setup';
+export type View = 'log' | 'activity' | 'quarantine' | 'settings' | 'setup';
 
 const TABS: readonly { view: View; label: MessageKey }[] = [
   { view: 'log', label: 'nav.log' },
+  { view: 'activity', label: 'nav.activity' },
   { view: 'quarantine', label: 'nav.quarantine' },
   { view: 'settings', label: 'nav.settings' },
 ];

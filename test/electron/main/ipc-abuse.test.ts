@@ -38,6 +38,16 @@ const validFilter = { filter: {}, offset: 0, limit: 10 };
 const BAD: Record<CallName, unknown[][]> = {
   getStatus: [[1], [null], [{}], [HUGE], [[]], [undefined], [protoKey()]],
   listFacets: [[1], [{ portal: 'x' }], [HUGE]],
+  getActivity: [
+    [],
+    [{}],
+    [{ filter: {}, timeZone: 'Mars/Olympus_Mons' }],
+    [{ filter: {}, timeZone: '../../etc/passwd' }],
+    [{ filter: { from: -1 } }],
+    [{ filter: {}, rows: true }],
+    [{ filter: protoKey() }],
+    [HUGE],
+  ],
   getSettings: [['tokens'], [{ includeTokens: true }], [HUGE]],
   listQuarantine: [[0], [{ limit: 1 }], [HUGE]],
   clearQuarantine: [[true], [{ all: true }], [HUGE]],

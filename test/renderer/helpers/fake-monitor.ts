@@ -7,6 +7,8 @@
  * kept in an array.
  */
 import type {
+  Activity,
+  ActivityQuery,
   AppStatus,
   CallName,
   CoreErrorShape,
@@ -284,6 +286,58 @@ export class FakeMonitor implements MonitorApi {
     }
     const matching = this.all().filter((r) => matches(r, query.filter));
     return { total: matching.length, rows: matching.slice(query.offset, query.offset + limit) };
+  }
+
+  /** Like the core, from the rows (local days or hours of this process): tests compare the page with it. */
+  async getActivity(query: ActivityQuery): Promise<Activity> {
+    await this.enter('getActivity', [query]);
+    const rows = (this.total > 5000 ? this.extra : this.all()).filter((r) => matches(r, query.filter));
+    const timeZone = query.timeZone ?? 'UTC';
+    if (rows.length === 0) return { granularity: 'day', from: null, to: null, entityTypeIds: [], typeTotals: [], buckets: [], total: 0, topUsers: [], topPortals: [], timeZone };
+    const times = rows.map((r) => r.receivedAt);
+    const from = query.filter.from ?? Math.min(...times);
+    const to = query.filter.to ?? Math.max(...times) + 1;
+    const granularity = to - from <= 3 * 86_400_000 ? 'hour' : 'day';
+    const start = new Date(from);
+    if (granularity === 'hour') start.setMinutes(0, 0, 0);
+    else start.setHours(0, 0, 0, 0);
+    const edges = [start.getTime()];
+    while (edges.at(-1)! < to) {
+      const next = new Date(edges.at(-1)!);
+      if (granularity === 'hour') next.setHours(next.getHours() + 1);
+      else next.setDate(next.getDate() + 1);
+      edges.push(next.getTime());
+    }
+    const tally = (key: (r: DeletionRecord) => string) => {
+      const m = new Map<string, number>();
+      for (const r of rows) m.set(key(r), (m.get(key(r)) ?? 0) + 1);
+      return [...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    };
+    const types = tally((r) => String(r.entityTypeId)).map(([id, n]) => [Number(id), n] as const);
+    const buckets = edges.slice(0, -1).map((edge, i) => {
+      const inside = rows.filter((r) => r.receivedAt >= edge && r.receivedAt < edges[i + 1]!);
+      const counts = types.map(([id]) => inside.filter((r) => r.entityTypeId === id).length);
+      return { start: edge, end: edges[i + 1]!, counts, total: inside.length };
+    });
+    const users = tally((r) => JSON.stringify([r.portal, r.userId]))
+      .slice(0, 10)
+      .map(([key, count]) => {
+        const [portal, userId] = JSON.parse(key) as [string, number | null];
+        const named = rows.find((r) => r.portal === portal && r.userId === userId && r.userName);
+        return { portal, userId, count, ...(named && { userName: named.userName }) };
+      });
+    return {
+      granularity,
+      from,
+      to,
+      entityTypeIds: types.map(([id]) => id),
+      typeTotals: types.map(([, n]) => n),
+      buckets,
+      total: rows.length,
+      topUsers: users,
+      topPortals: tally((r) => r.portal).slice(0, 10).map(([portal, count]) => ({ portal, count })),
+      timeZone,
+    };
   }
 
   async listFacets(): Promise<Facets> {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DASHBOARD, type DeletionRecord } from '../../../../electron/core/contract.js';
+import { DASHBOARD, type Activity, type DeletionRecord } from '../../../../electron/core/contract.js';
 import { startDashboard, type Dashboard } from '../../../../electron/core/dashboard/dashboard-server.js';
 import { resolveStaticPath } from '../../../../electron/core/dashboard/static-files.js';
 import { CSV_HEADER } from '../../../../electron/core/export/csv-export.js';
@@ -174,6 +174,27 @@ describe('dashboard server', () => {
     expect(response.status).toBe(403);
     expect(response.json().error.code).toBe('FORBIDDEN');
     expect(await import('node:fs').then((fs) => fs.existsSync(target))).toBe(false);
+  });
+
+  it('answers getActivity with the counts by type, user and portal (and refuses an unknown time zone)', async () => {
+    const { dashboard, eventPort, core } = await setup();
+    expect((await postEvent(eventPort, fixture('dynamic-item-delete.form'))).status).toBe(200);
+    expect((await postEvent(eventPort, fixture('smart-invoice-delete-with-user.form'))).status).toBe(200);
+    const response = await call(dashboard, 'getActivity', [{ filter: {}, timeZone: 'Europe/Moscow' }]);
+    expect(response.status).toBe(200);
+    const activity = response.json().result as Activity;
+    expect(activity).toEqual(await core.getActivity({ filter: {}, timeZone: 'Europe/Moscow' }));
+    expect(activity.total).toBe(2);
+    expect(activity.granularity).toBe('hour');
+    expect(activity.timeZone).toBe('Europe/Moscow');
+    expect(activity.buckets.reduce((a, b) => a + b.total, 0)).toBe(2);
+    expect(activity.entityTypeIds.sort()).toEqual([1220, 31].sort());
+    expect(activity.topPortals.reduce((a, p) => a + p.count, 0)).toBe(2);
+    const typed = (await call(dashboard, 'getActivity', [{ filter: { entityTypeId: 31 } }])).json().result as Activity;
+    expect(typed.total).toBe(1);
+    const bad = await call(dashboard, 'getActivity', [{ filter: {}, timeZone: 'Nowhere/Atlantis' }]);
+    expect(bad.status).toBe(400);
+    expect(bad.json().error.code).toBe('BAD_ARGUMENTS');
   });
 
   it('streams the CSV download, which parses back to the stored rows', async () => {

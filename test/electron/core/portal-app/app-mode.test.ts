@@ -131,6 +131,13 @@ describe('application mode in the core', () => {
     });
     expect(rows.map((r) => r.itemId).sort()).toEqual([41, 51, 52, 53]);
     expect(rows.filter((r) => r.itemId !== 41).map((r) => r.userName)).toEqual(['Anna Admin', 'Anna Admin', 'Anna Admin']);
+    // The activity view's top users carry the same names (joined where the numbers are read), its types the portal's names.
+    const activity = await core.getActivity({ filter: {} });
+    expect(activity.topUsers).toEqual([
+      { portal: w.portal.domain, userId: 1, userName: 'Anna Admin', count: 3 },
+      { portal: w.portal.domain, userId: 7, userName: 'Ivan Petrov', count: 1 },
+    ]);
+    expect(activity.entityTypeNames?.['1038']).toBe('Equipment purchase');
     const apps = (await health(core))['apps'] as { lastDrainRows: number; lastDrainAt: string }[];
     expect(apps[0]!.lastDrainAt).toEqual(expect.any(String));
 
