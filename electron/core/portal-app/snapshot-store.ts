@@ -149,8 +149,9 @@ export class SnapshotStore {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (repair) this.buckets.set(file, metaOf(0, new Map()));
+      return new Map();
     }
     if (repair && text.length > 0 && !text.endsWith('\n')) {
       const keep = text.lastIndexOf('\n') + 1;
@@ -447,4 +448,23 @@ function search(index: BlockIndex, seq: number): number {
     }
   }
   return found;
+}
+
+/**
+ * Rows with their frozen snapshots (by seq) and the responsible users' names joined; rows without one
+ * come back as they were. Used wherever rows are read: queries, the live feed's re-read, CSV exports.
+ */
+export async function joinFrozenSnapshots<T extends { seq: number; portal: string; snapshot?: ItemSnapshot }>(
+  rows: readonly T[],
+  store: SnapshotStore,
+  userName: (portal: string, userId: number) => string | undefined,
+): Promise<T[]> {
+  const frozen = await store.frozen(rows.map((r) => r.seq));
+  if (frozen.size === 0) return [...rows];
+  return rows.map((row) => {
+    const snapshot = frozen.get(row.seq);
+    if (!snapshot) return row;
+    const responsibleName = snapshot.responsibleId === null ? undefined : userName(row.portal, snapshot.responsibleId);
+    return { ...row, snapshot: { ...snapshot, ...(responsibleName !== undefined && { responsibleName }) } };
+  });
 }
