@@ -211,6 +211,8 @@ export class FakeBitrix24Portal {
   private readonly codes = new Map<string, { userId: number; expiresAt: number }>();
   private bucket = { level: 0, at: Date.now() };
   private nextRowId = 1;
+  /** Methods that fail their next calls (inside `batch` too): count left and the error. */
+  private readonly faults = new Map<string, { left: number; status: number; code: string }>();
   /** CRM items per type, ascending by id, and by id. */
   private readonly items = new Map<number, { list: FakeItem[]; byId: Map<number, FakeItem> }>();
 
@@ -289,6 +291,11 @@ export class FakeBitrix24Portal {
       ids.push(id);
     }
     return ids;
+  }
+
+  /** The next `count` calls of `method` fail with `code` (a limit, by default). */
+  failNext(method: string, count: number, code = 'QUERY_LIMIT_EXCEEDED', status = 503): void {
+    this.faults.set(method, { left: count, status, code });
   }
 
   /** The item as the portal holds it now. */
@@ -689,6 +696,11 @@ export class FakeBitrix24Portal {
   }
 
   private call(method: string, params: Record<string, unknown>, _userId: number): { result: unknown; total?: number; next?: number } {
+    const fault = this.faults.get(method);
+    if (fault && fault.left > 0) {
+      fault.left--;
+      throw new RestError(fault.status, fault.code, `${method} failed (injected)`);
+    }
     switch (method) {
       case 'app.info':
         return { result: { ID: 17, CODE: this.clientId, VERSION: 1, STATUS: 'L', INSTALLED: this.installed, PAYMENT_EXPIRED: 'N', DAYS: null, LICENSE: 'en_project' } };

@@ -479,7 +479,6 @@ export class PortalApps implements AppEventHandler {
         live.backfill?.pause(`the portal asked to slow down (${describeError(error)}); trying again`);
         this.options.onChange();
       };
-      await live.backfill.discoverTypes();
       this.scheduleBackfill(live);
     });
   }
@@ -493,6 +492,8 @@ export class PortalApps implements AppEventHandler {
       const backfill = live.backfill;
       if (this.stopped || this.live.get(live.domain) !== live || !backfill) return;
       try {
+        // The portal's types are read first (each start: a new smart process starts the backfill again).
+        if (!backfill.discovered) await backfill.discoverTypes();
         if (await backfill.step()) this.scheduleBackfill(live);
       } catch (error) {
         if (this.stopped || this.live.get(live.domain) !== live) return;

@@ -93,8 +93,11 @@ export class SnapshotBackfill {
     return new SnapshotBackfill(options, data, file);
   }
 
+  /** The portal's types were read this run (discoverTypes). */
+  discovered = false;
+
   get finished(): boolean {
-    return this.status === 'done';
+    return this.discovered && this.status === 'done';
   }
 
   /** What the status shows. */
@@ -128,6 +131,7 @@ export class SnapshotBackfill {
       this.data.types.push({ entityTypeId, cursor: 0, done: 0, total: null, finished: false });
       added = true;
     }
+    this.discovered = true;
     if (added || this.data.startedAt === null) {
       if (this.data.startedAt === null) this.log.info(`snapshots: ${this.options.domain} backfill started (${this.data.types.length} types)`);
       this.data.startedAt ??= this.now();
