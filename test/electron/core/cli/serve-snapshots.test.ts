@@ -114,6 +114,9 @@ describe('serve: item snapshots', () => {
     // 2. serve stopped in the middle; restarted without app flags, it finishes where it stopped.
     await monitor.stop();
     const before = portal.requests.filter((r) => r.method === 'batch').length;
+    // Meanwhile a deal the backfill already read is renamed: the UPDATE event waits in the offline queue.
+    const away = deals[10]!;
+    expect((await portal.updateItem(2, away, { title: 'Renamed while serve was away', assignedById: 7 })).queued).toBe(true);
     monitor = await run(common);
     const done = await until('backfill done', async () => {
       const b = (await monitor.health()).apps[0]?.backfill;
@@ -137,6 +140,7 @@ describe('serve: item snapshots', () => {
 
     // 3. A deal renamed (UPDATE event: fetched by id), then deleted (DELETE event): the row shows the new state.
     portal.restDelayMs = 0;
+    await until('offline queue drained', () => portal.offlineQueue.length === 0);
     const deal = deals[1234]!;
     const fetchesBefore = portal.requests.length;
     expect((await portal.updateItem(2, deal, { title: 'Renamed: server park', opportunity: 4321.5, currencyId: 'EUR', assignedById: 7 }, 1)).online.map((d) => d.status)).toEqual([200]);
@@ -146,6 +150,11 @@ describe('serve: item snapshots', () => {
     const row = await until('the deleted deal with its snapshot and responsible name', async () => (await monitor.rows()).find((r) => r.itemId === deal && r.snapshot?.responsibleName && r.userName));
     expect(row.snapshot).toMatchObject({ title: 'Renamed: server park', amount: 4321.5, currency: 'EUR', responsibleId: 7, responsibleName: 'Ivan Petrov' });
     expect(row).toMatchObject({ userName: 'Anna Admin', entityTypeName: 'Deal' });
+
+    // The rename made while serve was away came through the offline queue's UPDATE row.
+    await portal.removeItem(2, away, 1);
+    const awayRow = await until('the deal renamed while away', async () => (await monitor.rows()).find((r) => r.itemId === away && r.snapshot));
+    expect(awayRow.snapshot).toMatchObject({ title: 'Renamed while serve was away', responsibleId: 7 });
 
     const out = path.join(root, 'snapshots.csv');
     execFileSync(process.execPath, [EXPORT_BIN, '--data-dir', dataDir, '--out', out]);
