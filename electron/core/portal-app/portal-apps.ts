@@ -261,18 +261,17 @@ export class PortalApps implements AppEventHandler {
     }
     if (freeze.length === 0) return;
     this.freezing = this.freezing.then(async () => {
-      const portals = new Set<string>();
-      for (const r of freeze) {
-        try {
-          const snapshot = await this.snapshots.freeze(r.seq, r.portal, r.entityTypeId, r.itemId);
+      try {
+        const frozen = await this.snapshots.freezeMany(freeze);
+        for (const r of freeze) {
+          const snapshot = frozen.get(r.seq);
           if (!snapshot) continue;
-          portals.add(r.portal);
           if (snapshot.responsibleId !== null && this.live.has(r.portal)) this.wantUser(r.portal, snapshot.responsibleId);
-        } catch (error) {
-          this.log.warn(`snapshots: ${r.portal}: item ${r.itemId} not frozen: ${describeError(error)}`);
         }
+        for (const portal of new Set(freeze.filter((r) => frozen.has(r.seq)).map((r) => r.portal))) this.pushNames(portal);
+      } catch (error) {
+        this.log.warn(`snapshots: ${freeze.length} deletion(s) not frozen: ${describeError(error)}`);
       }
-      for (const portal of portals) this.pushNames(portal);
     });
   }
 

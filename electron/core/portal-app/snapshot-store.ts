@@ -62,6 +62,26 @@ export function portalFolder(domain: string): string {
   return `${readable}-${createHash('sha256').update(domain).digest('hex').slice(0, 8)}`;
 }
 
+/** The last whole line of `id` in a bucket's text (found by its prefix, parsing only that line), or null. */
+function latestLine(text: string, id: number): LiveLine | null {
+  const prefix = `{"id":${id},`;
+  for (let from = text.length; from >= 0; ) {
+    const found = text.lastIndexOf(prefix, from);
+    if (found === -1) return null;
+    from = found - 1;
+    if (found !== 0 && text[found - 1] !== '\n') continue;
+    const end = text.indexOf('\n', found);
+    if (end === -1) continue; // a torn last line
+    try {
+      const line = JSON.parse(text.slice(found, end)) as LiveLine;
+      if (line && line.id === id) return line;
+    } catch {
+      /* a corrupt line: an older one may do */
+    }
+  }
+  return null;
+}
+
 /** Parses JSON lines, skipping unreadable ones (a torn last line, a corrupt one). */
 function parseLines<T>(text: string): T[] {
   const out: T[] = [];
@@ -227,8 +247,8 @@ export class SnapshotStore {
   /** The item's latest snapshot, or null. */
   async get(portal: string, entityTypeId: number, id: number): Promise<StoredSnapshot | null> {
     const file = this.bucketFile(portal, entityTypeId, id >> BUCKET_SHIFT);
-    const latest = await this.serial(file, () => this.readBucket(file, false));
-    const line = latest.get(id);
+    const text = await this.serial(file, () => readFile(file, 'utf8').catch(() => ''));
+    const line = latestLine(text, id);
     return line && !line.x ? snapshotOf(line) : null;
   }
 
@@ -251,11 +271,37 @@ export class SnapshotStore {
    * snapshot frozen, or null when none was known.
    */
   async freeze(seq: number, portal: string, entityTypeId: number, itemId: number): Promise<StoredSnapshot | null> {
-    const snapshot = await this.get(portal, entityTypeId, itemId);
-    if (!snapshot) return null;
-    await this.writeFrozen([{ seq, portal, entityTypeId, itemId, snapshot }]);
-    await this.drop(portal, entityTypeId, [itemId]);
-    return snapshot;
+    return (await this.freezeMany([{ seq, portal, entityTypeId, itemId }])).get(seq) ?? null;
+  }
+
+  /**
+   * Freezes many deletions at once (a mass deletion): each bucket is read once, the frozen lines go in one
+   * append per block, the tombstones in one append per bucket. Returns the snapshots frozen, by seq.
+   */
+  async freezeMany(rows: ReadonlyArray<{ seq: number; portal: string; entityTypeId: number; itemId: number }>): Promise<Map<number, StoredSnapshot>> {
+    const byFile = new Map<string, { portal: string; entityTypeId: number; rows: (typeof rows)[number][] }>();
+    for (const row of rows) {
+      const file = this.bucketFile(row.portal, row.entityTypeId, row.itemId >> BUCKET_SHIFT);
+      let group = byFile.get(file);
+      if (!group) byFile.set(file, (group = { portal: row.portal, entityTypeId: row.entityTypeId, rows: [] }));
+      group.rows.push(row);
+    }
+    const frozen: { seq: number; portal: string; entityTypeId: number; itemId: number; snapshot: StoredSnapshot }[] = [];
+    const drops: { portal: string; entityTypeId: number; ids: number[] }[] = [];
+    for (const [file, group] of byFile) {
+      const text = await this.serial(file, () => readFile(file, 'utf8').catch(() => ''));
+      const ids: number[] = [];
+      for (const row of group.rows) {
+        const line = latestLine(text, row.itemId);
+        if (!line || line.x) continue;
+        frozen.push({ ...row, snapshot: snapshotOf(line) });
+        ids.push(row.itemId);
+      }
+      if (ids.length) drops.push({ portal: group.portal, entityTypeId: group.entityTypeId, ids });
+    }
+    if (frozen.length) await this.writeFrozen(frozen);
+    for (const d of drops) await this.drop(d.portal, d.entityTypeId, d.ids);
+    return new Map(frozen.map((f) => [f.seq, f.snapshot]));
   }
 
   /** Appends frozen snapshots (the writer the bench uses to fill a folder quickly, too). */

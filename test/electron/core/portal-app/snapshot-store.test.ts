@@ -115,4 +115,22 @@ describe('SnapshotStore', () => {
     writeFileSync(path.join(dir, 'snapshots', 'frozen', 'junk.txt'), 'x'); // stray files are ignored
     expect((await (await SnapshotStore.open(dir)).frozen([5])).size).toBe(1);
   });
+
+  it('freezes a mass deletion in one pass: each bucket read once, one append per block and per bucket', async () => {
+    const dir = tempDir();
+    const store = await SnapshotStore.open(dir);
+    await store.put(PORTAL, 2, Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, snapshot: snap(`Deal ${i + 1}`) })));
+    await store.put(PORTAL, 2, [{ id: 10, snapshot: snap('Deal 10 renamed') }]);
+    appendFileSync(bucketFile(dir, 2, 11), '{"id":11,"t":"corrupt\n'); // a damaged newer line: the older one serves
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ seq: 500 + i, portal: PORTAL, entityTypeId: 2, itemId: i + 1 }));
+    const frozen = await store.freezeMany([...rows, { seq: 9999, portal: PORTAL, entityTypeId: 2, itemId: 777_777 }]);
+    expect(frozen.size).toBe(2500);
+    expect(frozen.get(509)).toMatchObject({ title: 'Deal 10 renamed' });
+    expect(frozen.get(510)).toMatchObject({ title: 'Deal 11' });
+    expect(await store.get(PORTAL, 2, 2500)).toBeNull();
+    expect(await store.get(PORTAL, 2, 2501)).toMatchObject({ title: 'Deal 2501' });
+    const again = await (await SnapshotStore.open(dir)).frozen(rows.map((r) => r.seq));
+    expect(again.size).toBe(2500);
+    expect(again.get(2999)).toMatchObject({ title: 'Deal 2500' });
+  });
 });
