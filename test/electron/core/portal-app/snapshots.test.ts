@@ -5,7 +5,8 @@
  * back with the row, a pause with a reason that is retried, and uninstall dropping live snapshots and
  * the backfill's progress while frozen snapshots stay.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCore } from '../../../helpers/core-harness.js';
@@ -84,6 +85,11 @@ describe('application mode: item snapshots', () => {
     await portal.removeItem(31, added.id, 1);
     const row = await until('row with snapshot', async () => (await core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.find((r) => r.itemId === added.id && r.snapshot?.responsibleName));
     expect(row.snapshot).toMatchObject({ title: 'Invoice for servers (final)', amount: 990, currency: 'EUR', responsibleId: 7, responsibleName: 'Ivan Petrov', updatedAt: expect.any(Number) });
+    // The monitor's own CSV (the desktop's Export and the dashboard's download read the same source).
+    const csvFile = path.join(dataDir, '..', `snapshots-${Date.now()}.csv`);
+    await core.exportCsv({ filter: {}, path: csvFile });
+    const csv = parse(readFileSync(csvFile), { bom: true, columns: true }) as Record<string, string>[];
+    expect(csv.find((r) => r['Item id'] === String(added.id))).toMatchObject({ Title: 'Invoice for servers (final)', Amount: '990', Currency: 'EUR', Responsible: 'Ivan Petrov' });
     // An item the monitor never saw: the row simply has no snapshot.
     await portal.deleteItem({ event: 'ONCRMLEADDELETE', id: 999_999, userId: 1 });
     const bare = await until('row without snapshot', async () => (await core.queryDeletions({ filter: {}, offset: 0, limit: 10 })).rows.find((r) => r.itemId === 999_999));
