@@ -255,7 +255,7 @@ describe('serve in application mode', () => {
     const real = await redirectOf(authorizeLines()[3]!);
     serve.child.stdin!.write(real.toString() + '\n');
     expect(await serve.waitFor('app')).toBe(`${portal.domain} connected`);
-    await until('offline bindings', () => portal.bindings.length === 7);
+    await until('offline bindings', () => portal.bindings.length === 19); // 7 deletions + 12 add/update (snapshots)
     expect(portal.bindings.every((b) => b.eventType === 'offline')).toBe(true);
     await portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 4242, userId: 7 });
     await until('drained', async () => (await request(serve.eventsPort, { method: 'GET', path: '/health' })).json().deletions === 1);
