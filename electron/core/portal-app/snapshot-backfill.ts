@@ -145,6 +145,8 @@ export class SnapshotBackfill {
   async step(): Promise<boolean> {
     const type = this.data.types.find((t) => !t.finished);
     if (!type) return this.finish();
+    const uncounted = this.data.types.filter((t) => !t.finished && t.total === null);
+    if (uncounted.length > 1) return this.count(uncounted.slice(0, 50));
     const remaining = type.total === null ? null : Math.max(0, type.total - type.done);
     // Pages wanted: all 50 until the count is known, then only as many as the count says (plus one).
     const pages = Math.max(1, Math.min(this.options.pagesPerBatch ?? PAGE, remaining === null ? PAGE : Math.ceil(remaining / PAGE) + 1));
@@ -188,6 +190,26 @@ export class SnapshotBackfill {
     await this.file.write(this.data);
     this.logProgress(false);
     return this.data.types.some((t) => !t.finished) || this.finish();
+  }
+
+  /**
+   * The count of every type not started yet, in one `batch` (one id each, newest first: the answer's
+   * `total` is what is wanted), so progress has a total from the first batch on.
+   */
+  private async count(types: TypeProgress[]): Promise<boolean> {
+    const answer = await this.options.rest.batch(
+      Object.fromEntries(types.map((t) => [`t${t.entityTypeId}`, ['crm.item.list', { entityTypeId: t.entityTypeId, select: ['id'], order: { id: 'DESC' }, filter: { '>id': t.cursor }, start: 0 }]])),
+    );
+    for (const t of types) {
+      const total = answer.total[`t${t.entityTypeId}`];
+      const failed = answer.errors[`t${t.entityTypeId}`];
+      if (failed) throw new Error(`crm.item.list (type ${t.entityTypeId}) failed: ${failed.error} ${failed.error_description}`);
+      t.total = t.done + (typeof total === 'number' ? total : itemsOfAnswer(answer.result[`t${t.entityTypeId}`]).length);
+    }
+    this.status = 'running';
+    this.reason = null;
+    await this.file.write(this.data);
+    return true;
   }
 
   private async finish(): Promise<boolean> {
