@@ -22,6 +22,7 @@ import type { CommitCeilingResult, CommitCeilingSpec } from './children/commit-c
 import { pinnedUnavailable, runPinned, type PinnedResult } from './lib/pinned.js';
 import { describePinned, pinnedRows, type BenchRow } from './lib/pinned-rows.js';
 import { describeActivityTiming, timeActivity, type ActivityTiming } from './lib/activity-timing.js';
+import { benchBackfill, benchSnapshotStart, type BackfillResult, type SnapshotStartResult } from './lib/snapshots.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean' }, 'keep-temp': { type: 'boolean' }, 'wait-idle': { type: 'string' } }, strict: true });
 const quick = flags.quick ?? false;
@@ -29,8 +30,8 @@ const quick = flags.quick ?? false;
 const waitIdleS = Number(flags['wait-idle'] ?? 0);
 
 const config = quick
-  ? { mid: 10_000, big: 100_000, durationS: 3, warmupS: 1, latencyS: 4, liveSamples: 15, naiveHistory: 10_000, naiveS: 5, extraConnections: 100, ceilingS: 1, pairs: 2, pairS: 2, pinnedRounds: 1, pinnedS: 3 }
-  : { mid: 100_000, big: 1_000_000, durationS: 10, warmupS: 3, latencyS: 10, liveSamples: 50, naiveHistory: 100_000, naiveS: 15, extraConnections: 100, ceilingS: 3, pairs: 3, pairS: 5, pinnedRounds: 3, pinnedS: 5 };
+  ? { backfillItems: 20_000, mid: 10_000, big: 100_000, durationS: 3, warmupS: 1, latencyS: 4, liveSamples: 15, naiveHistory: 10_000, naiveS: 5, extraConnections: 100, ceilingS: 1, pairs: 2, pairS: 2, pinnedRounds: 1, pinnedS: 3 }
+  : { backfillItems: 100_000, mid: 100_000, big: 1_000_000, durationS: 10, warmupS: 3, latencyS: 10, liveSamples: 50, naiveHistory: 100_000, naiveS: 15, extraConnections: 100, ceilingS: 3, pairs: 3, pairS: 5, pinnedRounds: 3, pinnedS: 5 };
 const CONNECTIONS = 10;
 const LATENCY_RATE = 1000;
 const LIVE_BACKGROUND_RATE = 500;
@@ -403,6 +404,16 @@ const ratioMid = atMid.throughput.rps / bareResult.rps;
 const ratioBig = atBig.throughput.rps / at0.throughput.rps;
 const latency = latencyAutocannon as LoadResult | null;
 const pacedLatency = latencyPaced as PacedResult | null;
+// Item snapshots (issue 15): start with as many snapshots as deletions; the backfill under the portal's limits.
+log(`\n[snapshots] serve start with ${label(config.big)} deletions and ${label(config.big)} live + ${label(config.big)} frozen snapshots (application mode on)`);
+await noteLoad('snapshots-start');
+const snapshotStart: SnapshotStartResult = await benchSnapshotStart(bigHistory, path.join(tempRoot, 'snapshots-start'), log);
+log(`  start → /health 200 in ${Math.round(snapshotStart.readyMs)} ms, RSS ${snapshotStart.rssMB.toFixed(0)} MB (${snapshotStart.rssAfterQueryMB.toFixed(0)} MB after the newest 100 rows with snapshots)`);
+log(`[snapshots] backfill of ${label(config.backfillItems)} items against the fake portal (2 requests/s, burst 50)`);
+await noteLoad('snapshots-backfill');
+const backfill: BackfillResult = await benchBackfill(config.backfillItems, tempRoot, log);
+log(`  ${backfill.items} items in ${backfill.seconds.toFixed(1)} s; ${backfill.requests} requests (${backfill.batches} batch), ${backfill.throttled} answered 503`);
+
 const memory = bigMemory as { rssMB: number; peakRssMB: number } | null;
 const liveResult = live as LiveLatencyOutcome;
 const activity = activityTiming as ActivityTiming | null;
@@ -582,6 +593,26 @@ const rows: Row[] = [
     unit: 'ms',
   },
   {
+    id: 'S1',
+    scenario: `serve start → /health 200 with ${label(config.big)} deletions and ${label(config.big)} snapshots on disk (app mode on)`,
+    measured: `${Math.round(snapshotStart.readyMs)} ms, RSS ${snapshotStart.rssMB.toFixed(0)} MB`,
+    ratio: `${label(snapshotStart.snapshots)} live + ${label(snapshotStart.snapshots)} frozen written in ${(snapshotStart.writeMs / 1000).toFixed(1)} s; RSS ${snapshotStart.rssAfterQueryMB.toFixed(0)} MB after the newest 100 rows`,
+    target: '≤ 1000 ms, ≤ 250 MB',
+    met: yes(snapshotStart.readyMs <= 1000 && snapshotStart.rssMB <= 250),
+    value: snapshotStart.readyMs,
+    unit: 'ms',
+  },
+  {
+    id: 'S2',
+    scenario: `Snapshot backfill of ${label(config.backfillItems)} items, fake portal at 2 requests/s, burst 50`,
+    measured: `${backfill.seconds.toFixed(1)} s`,
+    ratio: `${backfill.items} items; ${backfill.requests} requests (${backfill.batches} batch), ${backfill.throttled} answered 503`,
+    target: '≤ 120 s',
+    met: yes(backfill.seconds <= 120),
+    value: backfill.seconds,
+    unit: 's',
+  },
+  {
     id: 'i4',
     scenario: `Info: writing ${label(config.big)} history with the store API (fsync off)`,
     measured: `${(bigHistory.generatedMs / 1000).toFixed(1)} s`,
@@ -642,6 +673,8 @@ const results = {
     noFsync,
     wide,
     pinned,
+    snapshotStart,
+    backfill,
     export: { ms: exportRun.ms, code: exportRun.code, rows: exportedRows, csvBytes, peakRssMB: exportPeakMB },
     naive: { ...naiveResult, singleEventMs: naiveSingle, fileBytes: naiveBytes, rssMB: naiveMemory.rssMB },
   },

@@ -134,14 +134,14 @@ export interface ServeHandle extends Proc {
  */
 export async function startServe(
   dataDir: string,
-  options: { token: string; dashboard: boolean; fsync?: boolean; cpus?: string; nodeArgs?: string[] },
+  options: { token: string; dashboard: boolean; fsync?: boolean; cpus?: string; nodeArgs?: string[]; extraArgs?: string[]; env?: NodeJS.ProcessEnv },
 ): Promise<ServeHandle> {
   const port = await freePort();
-  const args = [...(options.nodeArgs ?? []), SERVE_BIN, '--data-dir', dataDir, '--port', String(port), '--no-tunnel', '--token', options.token];
+  const args = [...(options.nodeArgs ?? []), SERVE_BIN, '--data-dir', dataDir, '--port', String(port), '--no-tunnel', '--token', options.token, ...(options.extraArgs ?? [])];
   if (!options.dashboard) args.push('--no-dashboard');
   if (options.fsync === false) args.push('--no-fsync');
   const started = performance.now();
-  const proc = spawnNode(args, {}, options.cpus === undefined ? {} : { cpus: options.cpus });
+  const proc = spawnNode(args, options.env ?? {}, options.cpus === undefined ? {} : { cpus: options.cpus });
   let readyMs = NaN;
   for (;;) {
     if (proc.child.exitCode !== null) throw new Error(`serve exited (${proc.child.exitCode}) before /health answered:\n${proc.stderr().slice(-2000)}`);

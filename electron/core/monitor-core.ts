@@ -51,6 +51,8 @@ export interface AppModeOptions {
   /** Register this portal's app and wait for its ONAPPINSTALL (`serve --app`). */
   expect?: { domain: string; clientId: string; clientSecret: string };
   drainIntervalMs?: number;
+  /** A paused snapshot backfill tries again after this long (default 60 s). */
+  backfillRetryMs?: number;
   rest?: PortalAppsOptions['rest'];
 }
 
@@ -205,6 +207,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       fsync: this.options.fsync ?? true,
       log: this.log,
       drainIntervalMs: app.drainIntervalMs,
+      backfillRetryMs: app.backfillRetryMs,
       rest: app.rest,
       quarantine: (hash, event, portal) => {
         this.quarantine.add(hash, event, portal, null, Date.now());
@@ -247,7 +250,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   /** The log as exports read it: the store's records with the names application mode knows joined. */
   get csvSource(): RecordScanner {
     const apps = this.apps;
-    return apps ? joinedScanner(this.store, (r) => apps.join(r)) : this.store;
+    return apps ? joinedScanner(this.store, (r) => apps.join(r), (rows) => apps.joinSnapshots(rows)) : this.store;
   }
 
   get tunnelState(): TunnelState {
@@ -279,7 +282,8 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
   async queryDeletions(query: DeletionQuery): Promise<DeletionPage> {
     const page = await this.store.query(query);
     // Names live beside the log and are joined here, where rows are read.
-    return this.apps ? { ...page, rows: page.rows.map((r) => this.apps!.join(r)) } : page;
+    // Snapshots too: frozen beside the row when the deletion arrived, read by the row's seq.
+    return this.apps ? { ...page, rows: await this.apps.joinSnapshots(page.rows.map((r) => this.apps!.join(r))) } : page;
   }
 
   async listFacets(): Promise<Facets> {

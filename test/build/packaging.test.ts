@@ -331,7 +331,7 @@ describe('packaged app (electron-builder --linux dir, offline)', () => {
     await run(process.execPath, [path.join(extracted, 'dist/cli/export.js'), '--data-dir', dataDir, '--out', out], { cwd: os.tmpdir(), env });
     const rows = parse(readFileSync(out), { bom: true }) as string[][];
     expect(rows.slice(1)).toEqual([
-      [expect.any(String), '2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '', ''],
+      [expect.any(String), '2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '', '', '', '', '', ''],
     ]);
     const stored = readdirSync(dataDir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())

@@ -9,7 +9,10 @@
  *   `{result, time, total?, next?}` or `{error, error_description}`; 401 `expired_token` / `NO_AUTH_FOUND`
  *   / `invalid_token`; 503 `QUERY_LIMIT_EXCEEDED` from a leaky bucket (burst 50, 2/s; configurable).
  * - Methods: `app.info`, `batch`, `event.bind` / `event.get` / `event.unbind`, `event.offline.get` /
- *   `event.offline.clear`, `feature.get`, `user.get`, `crm.enum.ownertype`.
+ *   `event.offline.clear`, `feature.get`, `user.get`, `crm.enum.ownertype`, `crm.item.list` /
+ *   `crm.item.get` over generated CRM items (`generateItems`; camelCase like the real API, 50 a page).
+ * - `addItem()` / `updateItem()` / `removeItem()` change an item and send the matching ONCRM…ADD /
+ *   …UPDATE / …DELETE event (ids only) online and to the offline queue, as the portal does.
  * - `deleteItem()` posts the deletion, encoded like PHP's `http_build_query`, to every online handler of
  *   the event (a tunnel URL is reached on 127.0.0.1 with its Host header), and queues it for offline
  *   bindings (one row per MESSAGE_ID = md5 of name and data). `install()` / `uninstall()` post
@@ -44,6 +47,38 @@ export interface FakePortalOptions {
   memberId?: string;
   /** Fixed ports for the portal and the OAuth server (screenshots show the portal's address); default any. */
   ports?: { portal: number; oauth: number };
+}
+
+/** A CRM item as `crm.item.list` answers it (camelCase); contacts carry names instead of a title. */
+export interface FakeItem {
+  id: number;
+  title?: string;
+  name?: string;
+  lastName?: string;
+  assignedById: number;
+  opportunity?: number;
+  currencyId?: string;
+  updatedTime: string;
+}
+
+/** Event name parts per fixed type (`ONCRM<PART>ADD`); other types are dynamic items. */
+const TYPE_EVENT_PART: Record<number, string> = { 1: 'LEAD', 2: 'DEAL', 3: 'CONTACT', 4: 'COMPANY', 7: 'QUOTE' };
+
+/** The event the portal sends when an item of the type is added, updated or deleted. */
+export function itemEventName(entityTypeId: number, action: 'ADD' | 'UPDATE' | 'DELETE'): string {
+  const part = TYPE_EVENT_PART[entityTypeId];
+  return part ? `ONCRM${part}${action}` : `ONCRMDYNAMICITEM${action}`;
+}
+
+const portalTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+/** A generated item of a type: contacts have names, companies and contacts no amount. */
+export function fakeItem(entityTypeId: number, id: number, assignedById = 1, updatedAt = Date.now()): FakeItem {
+  const item: FakeItem = { id, assignedById, updatedTime: portalTime(updatedAt) };
+  if (entityTypeId === 3) Object.assign(item, { name: `Contact`, lastName: `No ${id}` });
+  else item.title = `${TYPE_EVENT_PART[entityTypeId] ?? `Item ${entityTypeId}`} #${id}`;
+  if (entityTypeId !== 3 && entityTypeId !== 4) Object.assign(item, { opportunity: (id % 1000) * 10 + 0.5, currencyId: id % 2 ? 'USD' : 'RUB' });
+  return item;
 }
 
 export interface RecordedRequest {
@@ -176,6 +211,10 @@ export class FakeBitrix24Portal {
   private readonly codes = new Map<string, { userId: number; expiresAt: number }>();
   private bucket = { level: 0, at: Date.now() };
   private nextRowId = 1;
+  /** Methods that fail their next calls (inside `batch` too): count left and the error. */
+  private readonly faults = new Map<string, { left: number; status: number; code: string }>();
+  /** CRM items per type, ascending by id, and by id. */
+  private readonly items = new Map<number, { list: FakeItem[]; byId: Map<number, FakeItem> }>();
 
   private constructor(
     private readonly portalServer: http.Server,
@@ -225,6 +264,119 @@ export class FakeBitrix24Portal {
   /** REST requests by method name (batch sub-calls are not separate requests). */
   calls(method: string): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method);
+  }
+
+  // ---- CRM items ---------------------------------------------------------------------------------
+
+  private itemsOf(entityTypeId: number): { list: FakeItem[]; byId: Map<number, FakeItem> } {
+    let items = this.items.get(entityTypeId);
+    if (!items) this.items.set(entityTypeId, (items = { list: [], byId: new Map() }));
+    return items;
+  }
+
+  /**
+   * Generates `count` items of a type after its highest id, leaving a gap of `gap` ids after every
+   * `gapEvery` items (ids of deleted items, as on a real portal). Returns the ids.
+   */
+  generateItems(entityTypeId: number, count: number, options: { gapEvery?: number; gap?: number; users?: number[] } = {}): number[] {
+    const items = this.itemsOf(entityTypeId);
+    const users = options.users ?? [1, 7];
+    let id = items.list.length ? items.list[items.list.length - 1]!.id : 0;
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) {
+      id += 1 + (options.gapEvery && i > 0 && i % options.gapEvery === 0 ? (options.gap ?? 3) : 0);
+      const item = fakeItem(entityTypeId, id, users[i % users.length]!);
+      items.list.push(item);
+      items.byId.set(id, item);
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  /** The next `count` calls of `method` fail with `code` (a limit, by default). */
+  failNext(method: string, count: number, code = 'QUERY_LIMIT_EXCEEDED', status = 503): void {
+    this.faults.set(method, { left: count, status, code });
+  }
+
+  /** The item as the portal holds it now. */
+  item(entityTypeId: number, id: number): FakeItem | undefined {
+    return this.items.get(entityTypeId)?.byId.get(id);
+  }
+
+  itemCount(entityTypeId: number): number {
+    return this.items.get(entityTypeId)?.list.length ?? 0;
+  }
+
+  /** A user adds an item: stored, then ONCRM…ADD sent online and queued offline. */
+  async addItem(entityTypeId: number, fields: Partial<FakeItem> = {}, userId: number | null = 1): Promise<{ id: number; online: Delivery[] }> {
+    const [id] = this.generateItems(entityTypeId, 1);
+    Object.assign(this.item(entityTypeId, id!)!, fields, { id });
+    const sent = await this.sendItemEvent(itemEventName(entityTypeId, 'ADD'), entityTypeId, id!, userId);
+    return { id: id!, online: sent.online };
+  }
+
+  /** A user edits an item (rename, amount, responsible): ONCRM…UPDATE follows, ids only. */
+  async updateItem(entityTypeId: number, id: number, patch: Partial<FakeItem>, userId: number | null = 1): Promise<{ online: Delivery[]; queued: boolean }> {
+    const item = this.item(entityTypeId, id);
+    if (!item) throw new Error(`no item ${id} of type ${entityTypeId}`);
+    Object.assign(item, patch, { id, updatedTime: portalTime(Date.now()) });
+    return this.sendItemEvent(itemEventName(entityTypeId, 'UPDATE'), entityTypeId, id, userId);
+  }
+
+  /** A user deletes an item: gone from crm.item.*, then ONCRM…DELETE sent online and queued offline. */
+  async removeItem(entityTypeId: number, id: number, userId: number | null = 1): Promise<{ online: Delivery[]; queued: boolean }> {
+    this.dropItem(entityTypeId, id);
+    return this.sendItemEvent(itemEventName(entityTypeId, 'DELETE'), entityTypeId, id, userId);
+  }
+
+  /** Deletes an item without any event (a deletion racing a backfill, seen by no handler). */
+  dropItem(entityTypeId: number, id: number): void {
+    const items = this.items.get(entityTypeId);
+    const item = items?.byId.get(id);
+    if (!items || !item) return;
+    items.byId.delete(id);
+    items.list.splice(this.firstAbove(items.list, id - 1), 1);
+  }
+
+  private sendItemEvent(event: string, entityTypeId: number, id: number, userId: number | null): Promise<{ online: Delivery[]; queued: boolean }> {
+    return this.deleteItem({ event, id, userId, ...(event.startsWith('ONCRMDYNAMICITEM') && { entityTypeId }) });
+  }
+
+  /** Index of the first item with an id above `id`. */
+  private firstAbove(list: FakeItem[], id: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.id <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private listItems(params: Record<string, unknown>): { result: unknown; total: number; next?: number } {
+    const entityTypeId = Number(params['entityTypeId']);
+    if (!this.ownerTypes.some((t) => t.ID === entityTypeId)) throw new RestError(400, 'NOT_FOUND', 'Smart process not found');
+    const all = this.items.get(entityTypeId)?.list ?? [];
+    const filter = (params['filter'] ?? {}) as Record<string, unknown>;
+    const values = (v: unknown): number[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : [v]).map(Number);
+    let matches: FakeItem[];
+    const ids = filter['@id'] ?? (Array.isArray(filter['id']) || (filter['id'] && typeof filter['id'] === 'object') ? filter['id'] : undefined);
+    if (ids !== undefined) {
+      const byId = this.items.get(entityTypeId)?.byId;
+      matches = [...new Set(values(ids))].sort((a, b) => a - b).flatMap((id) => (byId?.get(id) ? [byId.get(id)!] : []));
+    } else if (filter['id'] !== undefined) {
+      const one = this.items.get(entityTypeId)?.byId.get(Number(filter['id']));
+      matches = one ? [one] : [];
+    } else matches = all.slice(filter['>id'] !== undefined ? this.firstAbove(all, Number(filter['>id'])) : 0);
+    const order = (params['order'] ?? {}) as Record<string, unknown>;
+    if (String(order['id'] ?? 'ASC').toUpperCase() === 'DESC') matches = [...matches].reverse();
+    const start = Math.max(0, Number(params['start'] ?? 0) || 0);
+    const page = matches.slice(start, start + 50);
+    const rawSelect = params['select'];
+    const select = rawSelect === undefined ? null : (Array.isArray(rawSelect) ? rawSelect : rawSelect && typeof rawSelect === 'object' ? Object.values(rawSelect) : [rawSelect]).map(String);
+    const shaped = page.map((item) => (select && !select.includes('*') ? Object.fromEntries(Object.entries(item).filter(([k]) => select.includes(k))) : { ...item }));
+    return { result: { items: shaped }, total: matches.length, ...(start + 50 < matches.length && { next: start + 50 }) };
   }
 
   // ---- tokens --------------------------------------------------------------------------------
@@ -528,7 +680,7 @@ export class FakeBitrix24Portal {
     for (const [key, command] of entries) {
       const [name, query = ''] = String(command).split('?');
       try {
-        const sub = this.call(name!.toLowerCase(), qs.parse(query) as Record<string, unknown>, userId);
+        const sub = this.call(name!.toLowerCase(), qs.parse(query, { depth: 10, arrayLimit: 100 }) as Record<string, unknown>, userId);
         out.result[key] = sub.result;
         if (sub.total !== undefined) out.result_total[key] = sub.total;
         if (sub.next !== undefined) out.result_next[key] = sub.next;
@@ -544,6 +696,11 @@ export class FakeBitrix24Portal {
   }
 
   private call(method: string, params: Record<string, unknown>, _userId: number): { result: unknown; total?: number; next?: number } {
+    const fault = this.faults.get(method);
+    if (fault && fault.left > 0) {
+      fault.left--;
+      throw new RestError(fault.status, fault.code, `${method} failed (injected)`);
+    }
     switch (method) {
       case 'app.info':
         return { result: { ID: 17, CODE: this.clientId, VERSION: 1, STATUS: 'L', INSTALLED: this.installed, PAYMENT_EXPIRED: 'N', DAYS: null, LICENSE: 'en_project' } };
@@ -576,6 +733,13 @@ export class FakeBitrix24Portal {
       }
       case 'crm.enum.ownertype':
         return { result: this.ownerTypes };
+      case 'crm.item.list':
+        return this.listItems(params);
+      case 'crm.item.get': {
+        const item = this.items.get(Number(params['entityTypeId']))?.byId.get(Number(params['id']));
+        if (!item) throw new RestError(400, 'NOT_FOUND', 'Element not found');
+        return { result: { item: { ...item } } };
+      }
       default:
         throw new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
     }

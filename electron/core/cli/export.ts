@@ -8,6 +8,7 @@ import type { DeletionFilter } from '../contract.js';
 import { filterSchema } from '../contract-schemas.js';
 import { exportCsv, joinedScanner } from '../export/csv-export.js';
 import { NameDirectory } from '../portal-app/name-directory.js';
+import { SnapshotStore, joinFrozenSnapshots } from '../portal-app/snapshot-store.js';
 import { DeletionStore } from '../store/deletion-store.js';
 import { defaultDataDir } from '../paths.js';
 import { describeError } from '../util/logger.js';
@@ -73,7 +74,10 @@ async function main(): Promise<void> {
     const store = await DeletionStore.open({ dir: path.join(args.dataDir, 'log'), readOnly: true });
     // Names application mode keeps beside the log (read only: opening writes nothing).
     const names = await NameDirectory.open(args.dataDir);
-    const { rows } = await exportCsv(joinedScanner(store, (r) => names.join(r)), args.filter, args.out);
+    // Snapshots frozen beside the rows (read only), with their responsible users' names.
+    const snapshots = await SnapshotStore.open(args.dataDir, { readOnly: true });
+    const userName = (portal: string, userId: number): string | undefined => names.join({ portal, userId, entityTypeId: 0 }).userName;
+    const { rows } = await exportCsv(joinedScanner(store, (r) => names.join(r), (batch) => joinFrozenSnapshots(batch, snapshots, userName)), args.filter, args.out);
     await store.close();
     for (const file of store.health.quarantinedFiles) process.stderr.write(`export: skipped damaged file ${file}\n`);
     process.stdout.write(`exported ${rows} deletion(s) to ${args.out}\n`);

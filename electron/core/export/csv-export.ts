@@ -28,6 +28,11 @@ export const CSV_HEADER = [
   'Deleted by',
   // "yes" for a deletion made by "Send a test event" (exported only when the filter includes tests).
   'Test event',
+  // Application mode: the item as it was just before the deletion (its snapshot, joined when read).
+  'Title',
+  'Amount',
+  'Currency',
+  'Responsible',
 ] as const;
 
 /** Spreadsheets run cells starting with these as formulas (CSV injection). */
@@ -195,6 +200,18 @@ export function csvChunk(records: readonly DeletionRecord[]): Buffer {
     if (r.userName !== undefined) w.bytes(textCellBytes(r.userName));
     w.byte(COMMA);
     if (isTestDeletion(r)) w.bytes(YES);
+    const s = r.snapshot;
+    w.byte(COMMA);
+    if (s?.title) w.bytes(textCellBytes(s.title));
+    w.byte(COMMA);
+    if (s && s.amount !== null) w.ascii(String(s.amount));
+    w.byte(COMMA);
+    if (s?.currency) w.bytes(textCellBytes(s.currency));
+    w.byte(COMMA);
+    if (s) {
+      const responsible = s.responsibleName ?? (s.responsibleId !== null ? String(s.responsibleId) : '');
+      if (responsible) w.bytes(textCellBytes(responsible));
+    }
     w.byte(0x0d);
     w.byte(0x0a);
   }
@@ -209,11 +226,18 @@ export interface RecordScanner {
   scan(filter: DeletionFilter): AsyncIterable<DeletionRecord[]>;
 }
 
-/** The scanner's batches with `join` applied to each record (names joined when rows are read). */
-export function joinedScanner(scanner: RecordScanner, join: (record: DeletionRecord) => DeletionRecord): RecordScanner {
+/**
+ * The scanner's batches with `join` applied to each record (names joined when rows are read), then
+ * `joinBatch` to each batch (snapshots, read from disk a batch at a time).
+ */
+export function joinedScanner(
+  scanner: RecordScanner,
+  join: (record: DeletionRecord) => DeletionRecord,
+  joinBatch?: (records: DeletionRecord[]) => Promise<DeletionRecord[]>,
+): RecordScanner {
   return {
     async *scan(filter) {
-      for await (const batch of scanner.scan(filter)) yield batch.map(join);
+      for await (const batch of scanner.scan(filter)) yield joinBatch ? await joinBatch(batch.map(join)) : batch.map(join);
     },
   };
 }

@@ -32,7 +32,8 @@ export interface PipelineCounters {
  */
 export interface AppEventHandler {
   handles(upperEvent: string): boolean;
-  handle(upperEvent: string, body: ParsedObject): PipelineAnswer;
+  /** The answer; null hands the event back to the pipeline (not one of the handler's after all). */
+  handle(upperEvent: string, body: ParsedObject): PipelineAnswer | null;
 }
 
 export interface PipelineDeps {
@@ -105,7 +106,10 @@ export class EventPipeline {
     }
 
     const appEvents = this.deps.appEvents;
-    if (appEvents?.handles(envelope.event)) return appEvents.handle(envelope.event, body);
+    if (appEvents?.handles(envelope.event)) {
+      const answer = appEvents.handle(envelope.event, body);
+      if (answer !== null) return answer;
+    }
 
     const portal = claimedPortal(body);
     const verdict = this.deps.tokens.verify(envelope.applicationToken, portal);

@@ -1,16 +1,17 @@
 /**
  * Handlers that follow the public URL: `event.get`, then `event.bind` of what is missing (the deletion
- * family online to the current URL and offline, plus ONAPPUNINSTALL and ONOFFLINEEVENT online), and only
+ * family and its add/update events online to the current URL and offline, plus ONAPPUNINSTALL and ONOFFLINEEVENT online), and only
  * then `event.unbind` of this app's online handlers on other URLs, so the portal is never left without
  * a handler. Binds and unbinds go in batches (one request each for the whole set).
  */
 import { DELETION_EVENTS } from '../events/bitrix-events.js';
+import { ITEM_CHANGE_EVENT_NAMES } from './item-snapshots.js';
 import type { RestClient } from './rest-client.js';
 
-/** Online events bound to the handler URL. */
-export const ONLINE_EVENTS: readonly string[] = [...DELETION_EVENTS, 'ONAPPUNINSTALL', 'ONOFFLINEEVENT'];
+/** Online events bound to the handler URL (the add/update events feed the item snapshots). */
+export const ONLINE_EVENTS: readonly string[] = [...DELETION_EVENTS, ...ITEM_CHANGE_EVENT_NAMES, 'ONAPPUNINSTALL', 'ONOFFLINEEVENT'];
 /** Events queued on the portal while the monitor is away. */
-export const OFFLINE_EVENTS: readonly string[] = DELETION_EVENTS;
+export const OFFLINE_EVENTS: readonly string[] = [...DELETION_EVENTS, ...ITEM_CHANGE_EVENT_NAMES];
 
 export interface BindingSummary {
   bound: number;

@@ -93,6 +93,8 @@ export interface DrainDeps {
   processId?: string | null;
   /** Told the reservation before anything is read (persist it: a crash mid-drain must not strand rows). */
   onProcessId?: (processId: string) => void;
+  /** Told of rows that are not deletions (add/update events: their items are fetched for snapshots). */
+  onOtherRow?: (event: string, data: unknown) => void;
   /** Pages of 50 read in one `batch` request when reserving (default 25: 1,250 rows a request). */
   pagesPerBatch?: number;
 }
@@ -109,6 +111,12 @@ const STORE_CHUNK = 50;
 async function storeRows(rows: unknown[], deps: DrainDeps, result: DrainResult): Promise<void> {
   const receivedAt = (deps.now ?? Date.now)();
   const records = rows.map((row) => recordFromOfflineRow(row, deps.target, receivedAt));
+  if (deps.onOtherRow) {
+    records.forEach((record, i) => {
+      const row = rows[i] as Record<string, unknown> | null;
+      if (record === null && row && typeof row === 'object' && typeof row['EVENT_NAME'] === 'string') deps.onOtherRow!(row['EVENT_NAME'].toUpperCase(), row['EVENT_DATA']);
+    });
+  }
   const answers: (PipelineAnswer | null)[] = [];
   for (let i = 0; i < records.length; i += STORE_CHUNK) {
     answers.push(...(await Promise.all(records.slice(i, i + STORE_CHUNK).map((record) => (record ? deps.store(record) : null)))));

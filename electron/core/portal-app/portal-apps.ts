@@ -20,6 +20,11 @@ import { drainOffline } from './offline-drain.js';
 import { PortalRegistry, describePortal, type PortalAppView, type PortalEntry } from './portal-registry.js';
 import { RestClient, type RestClientOptions } from './rest-client.js';
 import { SecretBox, type KeyProvider } from './secret-box.js';
+import { ITEM_CHANGE_EVENTS, fetchItemsById, itemOfEvent } from './item-snapshots.js';
+import { SnapshotBackfill, backfillFile } from './snapshot-backfill.js';
+import { SnapshotStore, joinFrozenSnapshots } from './snapshot-store.js';
+import type { DeletionRecord, PortalAppState } from '../contract.js';
+import { rm } from 'node:fs/promises';
 
 export const APP_EVENTS: ReadonlySet<string> = new Set(['ONAPPINSTALL', 'ONAPPUNINSTALL', 'ONOFFLINEEVENT']);
 
@@ -40,6 +45,10 @@ export interface PortalAppsOptions {
   onNames?(portal: string): void;
   /** Offline-queue drain period (default 60 s). */
   drainIntervalMs?: number;
+  /** A paused snapshot backfill tries again after this long (default 60 s). */
+  backfillRetryMs?: number;
+  /** Items named by add/update events are fetched this long after the first one (default 500 ms), together. */
+  itemFetchDelayMs?: number;
   rest?: Pick<RestClientOptions, 'perSecond' | 'concurrency' | 'timeoutMs' | 'retries' | 'minBackoffMs'>;
 }
 
@@ -52,6 +61,8 @@ interface Live {
   drainQueued: boolean;
   syncQueued: boolean;
   reserve: boolean | null;
+  backfill: SnapshotBackfill | null;
+  backfillQueued: boolean;
 }
 
 const ACK: PipelineAnswer = { status: 200, body: { ok: true, stored: false } };
@@ -70,6 +81,13 @@ export class PortalApps implements AppEventHandler {
   private readonly live = new Map<string, Live>();
   private readonly proofs = new Map<string, number>();
   private readonly pendingUsers = new Map<string, Set<number>>();
+  /** Items named by add/update events, per portal and type, fetched together. */
+  private readonly pendingItems = new Map<string, Map<number, Set<number>>>();
+  private itemsTimer: NodeJS.Timeout | null = null;
+  /** Deletions whose snapshot is frozen one after another (seqs ascend in the frozen files). */
+  private freezing: Promise<void> = Promise.resolve();
+  private readonly namesPush = new Map<string, NodeJS.Timeout>();
+  private readonly backfillTimers = new Set<NodeJS.Timeout>();
   /** Authorization-code fallback: the `state` issued per portal, and when. */
   private readonly authStates = new Map<string, { state: string; at: number }>();
   private handlerUrl: string | null = null;
@@ -82,6 +100,7 @@ export class PortalApps implements AppEventHandler {
     private readonly options: PortalAppsOptions,
     private readonly registry: PortalRegistry,
     private readonly names: NameDirectory,
+    readonly snapshots: SnapshotStore,
   ) {
     this.log = options.log ?? silentLogger;
   }
@@ -90,7 +109,8 @@ export class PortalApps implements AppEventHandler {
     const box = await SecretBox.from(options.keys);
     const registry = await PortalRegistry.open(options.dataDir, box, { fsync: options.fsync, log: options.log });
     const names = await NameDirectory.open(options.dataDir, { fsync: options.fsync, log: options.log });
-    return new PortalApps(options, registry, names);
+    const snapshots = await SnapshotStore.open(options.dataDir);
+    return new PortalApps(options, registry, names, snapshots);
   }
 
   /** Registers a portal's app credentials and waits for its ONAPPINSTALL (a connected portal stays connected). */
@@ -169,13 +189,18 @@ export class PortalApps implements AppEventHandler {
     this.stopped = true;
     if (this.drainTimer) clearInterval(this.drainTimer);
     if (this.namesTimer) clearTimeout(this.namesTimer);
+    if (this.itemsTimer) clearTimeout(this.itemsTimer);
+    for (const timer of [...this.namesPush.values(), ...this.backfillTimers]) clearTimeout(timer);
     for (const live of this.live.values()) live.rest.clear();
     const chains = [...this.live.values()].map((l) => l.chain);
-    await Promise.race([Promise.all(chains), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    await Promise.race([Promise.all([...chains, this.freezing]), new Promise((r) => setTimeout(r, 3_000).unref())]);
   }
 
-  get portals(): PortalAppView[] {
-    return this.registry.entries.map(describePortal);
+  get portals(): PortalAppState[] {
+    return this.registry.entries.map((e) => {
+      const backfill = this.live.get(e.domain)?.backfill?.state;
+      return backfill ? { ...describePortal(e), backfill } : describePortal(e);
+    });
   }
 
   /** Application tokens of connected portals, as hashes bound to their portal. */
@@ -192,6 +217,10 @@ export class PortalApps implements AppEventHandler {
       handlerRefused: e.handlerRefused,
       lastDrainAt: e.lastDrain ? new Date(e.lastDrain.at).toISOString() : null,
       lastDrainRows: e.lastDrain?.rows ?? null,
+      ...((): Record<string, unknown> => {
+        const b = this.live.get(e.domain)?.backfill?.state;
+        return b ? { backfill: { status: b.status, done: b.done, total: b.total, reason: b.reason } } : {};
+      })(),
     }));
   }
 
@@ -207,9 +236,54 @@ export class PortalApps implements AppEventHandler {
     return this.names.typeNames();
   }
 
-  /** New records were stored: fetch the names they need, beside the event path. */
-  noteRecords(records: readonly { portal: string; userId: number | null }[]): void {
-    for (const r of records) if (r.userId !== null && this.live.has(r.portal)) this.wantUser(r.portal, r.userId);
+  /**
+   * Adds the frozen snapshots (and their responsible users' names) to rows read from the log, by seq.
+   * Rows without one come back as they were.
+   */
+  async joinSnapshots<T extends DeletionRecord>(rows: readonly T[]): Promise<T[]> {
+    try {
+      return await joinFrozenSnapshots(rows, this.snapshots, (portal, userId) => this.join({ portal, userId, entityTypeId: 0 }).userName);
+    } catch (error) {
+      this.log.warn(`snapshots unreadable: ${describeError(error)}`);
+      return [...rows];
+    }
+  }
+
+  /**
+   * New records were stored: fetch the names they need, and freeze the snapshot of each deleted item of
+   * an application portal beside its row; both beside the event path.
+   */
+  noteRecords(records: readonly DeletionRecord[]): void {
+    const freeze: DeletionRecord[] = [];
+    for (const r of records) {
+      if (r.userId !== null && this.live.has(r.portal)) this.wantUser(r.portal, r.userId);
+      if (this.registry.get(r.portal)) freeze.push(r);
+    }
+    if (freeze.length === 0) return;
+    this.freezing = this.freezing.then(async () => {
+      try {
+        const frozen = await this.snapshots.freezeMany(freeze);
+        for (const r of freeze) {
+          const snapshot = frozen.get(r.seq);
+          if (!snapshot) continue;
+          if (snapshot.responsibleId !== null && this.live.has(r.portal)) this.wantUser(r.portal, snapshot.responsibleId);
+        }
+        for (const portal of new Set(freeze.filter((r) => frozen.has(r.seq)).map((r) => r.portal))) this.pushNames(portal);
+      } catch (error) {
+        this.log.warn(`snapshots: ${freeze.length} deletion(s) not frozen: ${describeError(error)}`);
+      }
+    });
+  }
+
+  /** Rows in view are read again (namesChanged): at most every 300 ms per portal. */
+  private pushNames(portal: string): void {
+    if (this.namesPush.has(portal) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.namesPush.delete(portal);
+      this.options.onNames?.(portal);
+    }, 300);
+    timer.unref();
+    this.namesPush.set(portal, timer);
   }
 
   /** The public URL changed (or went away: null). Bindings follow it. */
@@ -222,11 +296,17 @@ export class PortalApps implements AppEventHandler {
   // ---- events from the listener ----------------------------------------------------------------
 
   handles(event: string): boolean {
-    return APP_EVENTS.has(event);
+    return APP_EVENTS.has(event) || Object.hasOwn(ITEM_CHANGE_EVENTS, event);
   }
 
-  handle(event: string, body: ParsedObject): PipelineAnswer {
+  /**
+   * Install / uninstall / offline signal; and the add/update events of the deletion family, whose items
+   * are fetched for snapshots. Those from a portal not connected here (an outgoing webhook sending
+   * updates to the same URL) go back to the pipeline (null), which answers them as before.
+   */
+  handle(event: string, body: ParsedObject): PipelineAnswer | null {
     if (event === 'ONAPPINSTALL') return this.onInstall(body);
+    if (Object.hasOwn(ITEM_CHANGE_EVENTS, event)) return this.onItemChange(event, body);
     const auth = authOf(body);
     const domain = typeof auth['domain'] === 'string' ? auth['domain'].toLowerCase() : null;
     const token = typeof auth['application_token'] === 'string' && auth['application_token'] ? auth['application_token'] : null;
@@ -244,6 +324,43 @@ export class PortalApps implements AppEventHandler {
     const live = this.live.get(entry.domain);
     if (live) this.scheduleDrain(live);
     return ACK;
+  }
+
+  private onItemChange(event: string, body: ParsedObject): PipelineAnswer | null {
+    const auth = authOf(body);
+    const domain = typeof auth['domain'] === 'string' ? auth['domain'].toLowerCase() : null;
+    const token = typeof auth['application_token'] === 'string' && auth['application_token'] ? auth['application_token'] : null;
+    const entry = domain ? this.registry.get(domain) : undefined;
+    if (!entry || !token || !entry.appTokenHash || !sameHash(hashToken(token), entry.appTokenHash)) return null;
+    const item = itemOfEvent(event, body['data']);
+    if (item && this.live.has(entry.domain)) this.wantItem(entry.domain, item.entityTypeId, item.id);
+    return ACK;
+  }
+
+  /** Queues an item for a coalesced `crm.item.list` by id (per portal and type). */
+  private wantItem(domain: string, entityTypeId: number, id: number): void {
+    let types = this.pendingItems.get(domain);
+    if (!types) this.pendingItems.set(domain, (types = new Map()));
+    let ids = types.get(entityTypeId);
+    if (!ids) types.set(entityTypeId, (ids = new Set()));
+    ids.add(id);
+    if (this.itemsTimer || this.stopped) return;
+    this.itemsTimer = setTimeout(() => {
+      this.itemsTimer = null;
+      for (const [portal, byType] of this.pendingItems) {
+        const live = this.live.get(portal);
+        const wanted = new Map([...byType].map(([type, set]) => [type, [...set]]));
+        this.pendingItems.delete(portal);
+        if (!live) continue;
+        this.enqueue(live, async () => {
+          const fetched = await fetchItemsById(live.rest, wanted);
+          for (const [type, items] of fetched) if (items.length) await this.snapshots.put(portal, type, items);
+          const users = [...fetched.values()].flat().flatMap((i) => (i.snapshot.responsibleId === null ? [] : [i.snapshot.responsibleId]));
+          for (const user of new Set(users)) this.wantUser(portal, user);
+        });
+      }
+    }, this.options.itemFetchDelayMs ?? 500);
+    this.itemsTimer.unref();
   }
 
   private onInstall(body: ParsedObject): PipelineAnswer {
@@ -312,7 +429,10 @@ export class PortalApps implements AppEventHandler {
       this.options.onChange();
       await wiping;
       await this.names.forget(domain);
-      this.log.info(`application mode: ${domain} uninstalled; its tokens are wiped`);
+      // Live snapshots and the backfill go with the app; frozen ones stay beside the log's rows.
+      await this.snapshots.forgetPortal(domain);
+      await rm(backfillFile(this.options.dataDir, domain), { force: true });
+      this.log.info(`application mode: ${domain} uninstalled; its tokens and live snapshots are wiped`);
     } catch (error) {
       this.log.error(`application mode: wiping ${domain} failed: ${describeError(error)}`);
     }
@@ -347,11 +467,49 @@ export class PortalApps implements AppEventHandler {
       onReconnectNeeded: (reason) => void this.reconnectNeeded(domain, reason),
     });
     const rest = new RestClient({ restBase: restBaseOf(domain), keeper, ...this.options.rest });
-    const live: Live = { domain, rest, keeper, chain: Promise.resolve(), drainQueued: false, syncQueued: false, reserve: null };
+    const live: Live = { domain, rest, keeper, chain: Promise.resolve(), drainQueued: false, syncQueued: false, reserve: null, backfill: null, backfillQueued: false };
     this.live.set(domain, live);
     this.scheduleSync(live);
     this.scheduleDrain(live);
     this.enqueue(live, () => this.names.refresh(domain, rest, []).then(() => this.options.onNames?.(domain))); // type names
+    this.enqueue(live, async () => {
+      live.backfill = await SnapshotBackfill.load({ dataDir: this.options.dataDir, domain, rest, snapshots: this.snapshots, fsync: this.options.fsync, log: this.log });
+      rest.onBackoff = (error) => {
+        live.backfill?.pause(`the portal asked to slow down (${describeError(error)}); trying again`);
+        this.options.onChange();
+      };
+      this.scheduleBackfill(live);
+    });
+  }
+
+  /** One backfill batch as a job of the portal's chain (drains and names run between batches). */
+  private scheduleBackfill(live: Live): void {
+    if (live.backfillQueued || !live.backfill || live.backfill.finished) return;
+    live.backfillQueued = true;
+    live.chain = live.chain.then(async () => {
+      live.backfillQueued = false;
+      const backfill = live.backfill;
+      if (this.stopped || this.live.get(live.domain) !== live || !backfill) return;
+      try {
+        // The portal's types are read first (each start: a new smart process starts the backfill again).
+        if (!backfill.discovered) await backfill.discoverTypes();
+        if (await backfill.step()) this.scheduleBackfill(live);
+      } catch (error) {
+        if (this.stopped || this.live.get(live.domain) !== live) return;
+        const failed = error instanceof ReconnectNeededError;
+        backfill.pause(describeError(error), failed);
+        this.log.warn(`snapshots: ${live.domain} backfill paused: ${describeError(error)}`);
+        if (!failed) {
+          const timer = setTimeout(() => {
+            this.backfillTimers.delete(timer);
+            this.scheduleBackfill(live);
+          }, this.options.backfillRetryMs ?? 60_000);
+          timer.unref();
+          this.backfillTimers.add(timer);
+        }
+      }
+      this.options.onChange();
+    });
   }
 
   private async reconnectNeeded(domain: string, reason: string): Promise<void> {
@@ -406,6 +564,10 @@ export class PortalApps implements AppEventHandler {
         reserve: live.reserve,
         target: { domain: live.domain, memberId: entry.memberId, clientEndpoint: restBaseOf(live.domain), tokenFp: fingerprintOfHash(entry.appTokenHash ?? hashToken(`oauth:${live.domain}`)) },
         store: (record) => this.options.store(record),
+        onOtherRow: (event, data) => {
+          const item = itemOfEvent(event, data);
+          if (item) this.wantItem(live.domain, item.entityTypeId, item.id);
+        },
         processId: entry.offlineProcessId,
         // Kept before rows are stored: if storing fails, the next drain (or the next start) asks for them again.
         onProcessId: (processId) => void this.registry.patch(live.domain, { offlineProcessId: processId }).catch(() => undefined),

@@ -69,6 +69,8 @@ export class RestClient {
   private readonly stopped = new AbortController();
   /** Requests sent (attempts included). */
   sent = 0;
+  /** Told when a call is about to be tried again after a limit or transport error (the backfill shows it). */
+  onBackoff: ((error: unknown) => void) | null = null;
 
   constructor(private readonly options: RestClientOptions) {
     this.http = options.http ?? httpCall;
@@ -92,7 +94,11 @@ export class RestClient {
       minTimeout: this.options.minBackoffMs ?? 1000,
       factor: 2,
       randomize: true,
-      shouldRetry: ({ error }) => isRetryable(error) && !this.stopped.signal.aborted,
+      shouldRetry: ({ error, retriesLeft }) => {
+        const again = isRetryable(error) && !this.stopped.signal.aborted;
+        if (again && retriesLeft > 0) this.onBackoff?.(error);
+        return again;
+      },
     });
     const out: RestAnswer<T> = { result: answer['result'] as T };
     if (typeof answer['total'] === 'number') out.total = answer['total'];

@@ -102,10 +102,10 @@ describe('serve in application mode', () => {
     expect((await portal.install(url)).status).toBe(200);
     await until('connected', async () => (await monitor.health()).apps[0]?.status === 'connected');
 
-    // 2. Bindings: the deletion family, ONAPPUNINSTALL and ONOFFLINEEVENT online to the tunnel URL; the family offline.
-    await until('16 bindings', () => portal.bindings.length === 16);
+    // 2. Bindings: the deletion family and its add/update events, ONAPPUNINSTALL and ONOFFLINEEVENT online to the tunnel URL; the family offline.
+    await until('40 bindings', () => portal.bindings.length === 40);
     expect(new Set(portal.bindings.filter((b) => b.eventType === 'online').map((b) => b.handler))).toEqual(new Set([url]));
-    expect(portal.bindings.filter((b) => b.eventType === 'offline')).toHaveLength(7);
+    expect(portal.bindings.filter((b) => b.eventType === 'offline')).toHaveLength(19); // 7 deletions + 12 add/update (snapshots)
 
     // 3. A deletion online: stored, and read back with the user's name and the portal's type name.
     const online = await portal.deleteItem({ event: 'ONCRMDYNAMICITEMDELETE', id: 501, entityTypeId: 1038, userId: 7 });
@@ -156,7 +156,7 @@ describe('serve in application mode', () => {
       'handlers on the new URL',
       () => {
         const handlers = new Set(portal.bindings.filter((b) => b.eventType === 'online').map((b) => b.handler));
-        return handlers.size === 1 && handlers.has(changed) && portal.bindings.length === 16;
+        return handlers.size === 1 && handlers.has(changed) && portal.bindings.length === 40;
       },
       30_000,
     );
@@ -255,7 +255,7 @@ describe('serve in application mode', () => {
     const real = await redirectOf(authorizeLines()[3]!);
     serve.child.stdin!.write(real.toString() + '\n');
     expect(await serve.waitFor('app')).toBe(`${portal.domain} connected`);
-    await until('offline bindings', () => portal.bindings.length === 7);
+    await until('offline bindings', () => portal.bindings.length === 19); // 7 deletions + 12 add/update (snapshots)
     expect(portal.bindings.every((b) => b.eventType === 'offline')).toBe(true);
     await portal.deleteItem({ event: 'ONCRMDEALDELETE', id: 4242, userId: 7 });
     await until('drained', async () => (await request(serve.eventsPort, { method: 'GET', path: '/health' })).json().deletions === 1);

@@ -28,6 +28,10 @@ function plainLine(r: DeletionRecord): string {
     r.userId === null ? '' : String(r.userId),
     neutralizeCell(r.userName ?? ''),
     r.portal === SELF_TEST_PORTAL ? 'yes' : '',
+    neutralizeCell(r.snapshot?.title ?? ''),
+    r.snapshot && r.snapshot.amount !== null ? String(r.snapshot.amount) : '',
+    neutralizeCell(r.snapshot?.currency ?? ''),
+    neutralizeCell(r.snapshot ? (r.snapshot.responsibleName ?? (r.snapshot.responsibleId === null ? '' : String(r.snapshot.responsibleId))) : ''),
   ];
   return cells.map(csvCell).join(',') + '\r\n';
 }
@@ -49,10 +53,10 @@ describe('CSV export', () => {
     const received = rows.map((r) => r[0]);
     expect([...received].sort()).toEqual(received);
     const byItem = Object.fromEntries(rows.map((r) => [r[5], r.slice(1)]));
-    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '', '']);
-    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '']);
-    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '']);
-    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1', '', '']);
+    expect(byItem['23']).toEqual(['2024-08-13T08:35:49.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '23', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '', '', '', '', '', '', '']);
+    expect(byItem['24']).toEqual(['2024-08-13T08:35:50.000Z', 'ONCRMDYNAMICITEMDELETE', 'Smart process 1220', '1220', '24', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '', '', '', '', '']);
+    expect(byItem['4512']).toEqual(['2024-08-13T08:38:21.000Z', 'ONCRMDEALDELETE', 'Deal', '2', '4512', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'no', '', '', '', '', '', '', '']);
+    expect(byItem['905']).toEqual(['2024-09-22T15:28:46.000Z', 'ONCRMDYNAMICITEMDELETE', 'Invoice', '31', '905', 'some-domain.bitrix24.com', 'a223c6b3710f85df22e9377d6c4f7553', 'yes', '1', '', '', '', '', '', '']);
     const text = readFileSync(out, 'utf8');
     expect(text).toContain('\r\n'); // RFC 4180 line ends
     expect(text).not.toContain(SEED_TOKEN);
@@ -91,6 +95,11 @@ describe('CSV export', () => {
       sentAt: time, receivedAt: time, portal: text, memberId: fc.option(text, { nil: null }), clientEndpoint: fc.constant(null),
       byUser: fc.boolean(), userId: fc.option(number, { nil: null }), tokenFp: fc.constant('abcdef12'),
       userName: fc.option(text, { nil: undefined }), entityTypeName: fc.option(text, { nil: undefined }),
+      snapshot: fc.option(fc.record({
+        title: fc.option(text, { nil: null }), amount: fc.option(fc.oneof(number, fc.double({ noNaN: true, noDefaultInfinity: true })), { nil: null }),
+        currency: fc.option(text, { nil: null }), responsibleId: fc.option(fc.nat(), { nil: null }),
+        responsibleName: fc.option(text, { nil: undefined }), updatedAt: fc.constant(null), takenAt: fc.constant(0),
+      }, { requiredKeys: ['title', 'amount', 'currency', 'responsibleId', 'updatedAt', 'takenAt'] }), { nil: undefined }),
     }, { requiredKeys: ['id', 'seq', 'event', 'handlerId', 'itemId', 'entityTypeId', 'sentAt', 'receivedAt', 'portal', 'memberId', 'clientEndpoint', 'byUser', 'userId', 'tokenFp'] });
     fc.assert(
       fc.property(fc.array(record, { maxLength: 30 }), (records) => {

@@ -16,6 +16,7 @@ import { postEvent } from '../../../helpers/http-client.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { envKeyProvider } from '../../../../electron/core/portal-app/secret-box.js';
 import type { MonitorCore } from '../../../../electron/core/monitor-core.js';
+import { OFFLINE_EVENTS, ONLINE_EVENTS } from '../../../../electron/core/portal-app/bindings.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -102,10 +103,10 @@ describe('application mode in the core', () => {
 
     expect((await w.portal.install(url)).status).toBe(200);
     await until('connected', async () => ((await health(core))['apps'] as { status: string }[])[0]?.status === 'connected');
-    await until('bindings', () => w.portal.bindings.length === 16);
-    expect(w.portal.bindings.filter((b) => b.eventType === 'online').map((b) => b.handler)).toEqual(Array(9).fill(url));
+    await until('bindings', () => w.portal.bindings.length === ONLINE_EVENTS.length + OFFLINE_EVENTS.length);
+    expect(w.portal.bindings.filter((b) => b.eventType === 'online').map((b) => b.handler)).toEqual(Array(ONLINE_EVENTS.length).fill(url));
     expect(w.portal.bindings.filter((b) => b.eventType === 'offline').map((b) => b.event).sort()).toEqual(
-      ['ONCRMCOMPANYDELETE', 'ONCRMCONTACTDELETE', 'ONCRMDEALDELETE', 'ONCRMDYNAMICITEMDELETE', 'ONCRMINVOICEDELETE', 'ONCRMLEADDELETE', 'ONCRMQUOTEDELETE'],
+      [...OFFLINE_EVENTS].sort(),
     );
     // Only the configured portal and its OAuth server were called.
     expect(w.portal.requests.every((r) => r.server === 'portal' || r.server === 'oauth')).toBe(true);
@@ -202,7 +203,7 @@ describe('application mode in the core', () => {
     // The install reaches us through the tunnel even though the portal later refuses binding that host.
     expect((await w.portal.install(w.tunnels.url('b24dm-appmode'))).status).toBe(200);
     await until('handler refused', async () => ((await health(core))['apps'] as { handlerRefused: boolean }[])[0]?.handlerRefused);
-    expect(w.portal.bindings.map((b) => b.eventType)).toEqual(Array(7).fill('offline'));
+    expect(w.portal.bindings.map((b) => b.eventType)).toEqual(Array(OFFLINE_EVENTS.length).fill('offline'));
 
     await w.portal.deleteItem({ event: 'ONCRMQUOTEDELETE', id: 77, userId: 7 });
     expect(w.portal.offlineQueue).toHaveLength(1);
@@ -232,7 +233,7 @@ describe('application mode beside the event path', () => {
     const { core } = await startApp(w, true);
     await until('tunnel', () => core.tunnelState.status === 'online');
     await w.portal.install(w.tunnels.url('b24dm-appmode'));
-    await until('bound', () => w.portal.bindings.length === 16);
+    await until('bound', () => w.portal.bindings.length === ONLINE_EVENTS.length + OFFLINE_EVENTS.length);
     await until('first drain done', async () => ((await health(core))['apps'] as { lastDrainAt: string | null }[])[0]?.lastDrainAt);
     w.portal.restDelayMs = 4_000;
     const before = w.portal.requests.length;

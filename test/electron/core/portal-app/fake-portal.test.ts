@@ -106,4 +106,80 @@ describe('fake Bitrix24 portal', () => {
     expect(p.offlineQueue).toHaveLength(0);
     expect((await rest(p, 'event.unbind', { auth, event: 'ONCRMDEALDELETE', handler: url })).body.result).toEqual({ count: 1 });
   });
+
+  it('crm.item.list pages generated items by 50 (cursor, offsets, id arrays, select), camelCase; crm.item.get; also inside batch', async () => {
+    const p = await portal({ limits: null });
+    const { access_token: auth } = p.issueTokens(1);
+    const ids = p.generateItems(2, 120, { gapEvery: 10, gap: 5 });
+    expect(ids.slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 16, 17]); // gaps: deleted ids
+    p.generateItems(3, 3);
+    const first = (await rest(p, 'crm.item.list', { auth, entityTypeId: 2, order: { id: 'ASC' }, filter: { '>id': 0 }, start: 0 })).body;
+    expect(first.result.items).toHaveLength(50);
+    expect(first).toMatchObject({ total: 120, next: 50 });
+    expect(first.result.items[0]).toEqual({ id: 1, title: 'DEAL #1', assignedById: 1, opportunity: 10.5, currencyId: 'USD', updatedTime: expect.stringMatching(/\+00:00$/) });
+    const last = (await rest(p, 'crm.item.list', { auth, entityTypeId: 2, filter: { '>id': 0 }, start: 100 })).body;
+    expect(last.result.items).toHaveLength(20);
+    expect(last.next).toBeUndefined();
+    const cursor = ids[59]!;
+    const after = (await rest(p, 'crm.item.list', { auth, entityTypeId: 2, select: ['id', 'title'], filter: { '>id': cursor } })).body;
+    expect(after.total).toBe(60);
+    expect(after.result.items[0]).toEqual({ id: ids[60], title: `DEAL #${ids[60]}` });
+    const some = (await rest(p, 'crm.item.list', { auth, entityTypeId: 2, filter: { '@id': [ids[5], 99_999, ids[3]] } })).body;
+    expect(some.result.items.map((i: any) => i.id)).toEqual([ids[3], ids[5]]);
+    expect((await rest(p, 'crm.item.list', { auth, entityTypeId: 3 })).body.result.items[0]).toMatchObject({ id: 1, name: 'Contact', lastName: 'No 1' });
+    expect((await rest(p, 'crm.item.get', { auth, entityTypeId: 2, id: 1 })).body.result.item).toMatchObject({ id: 1, title: 'DEAL #1' });
+    p.dropItem(2, 1);
+    expect(await rest(p, 'crm.item.get', { auth, entityTypeId: 2, id: 1 })).toMatchObject({ status: 400, body: { error: 'NOT_FOUND' } });
+    expect((await rest(p, 'crm.item.list', { auth, entityTypeId: 2 })).body.total).toBe(119);
+    // In a batch: the command strings the REST client builds (bracketed keys), totals and next per command.
+    const { batchCommand } = await import('../../../../electron/core/portal-app/rest-client.js');
+    const cmd = {
+      a: batchCommand('crm.item.list', { entityTypeId: 2, select: ['id', 'title'], order: { id: 'ASC' }, filter: { '>id': 0 }, start: 50 }),
+      b: batchCommand('crm.item.list', { entityTypeId: 2, filter: { '@id': ids.slice(0, 30) } }),
+      c: batchCommand('crm.item.get', { entityTypeId: 2, id: 1 }),
+    };
+    const batch = (await rest(p, 'batch', { auth, cmd })).body.result;
+    expect(batch.result.a.items[0]).toEqual({ id: ids[51], title: `DEAL #${ids[51]}` }); // item 1 is gone: offsets shift
+    expect(batch.result_total).toMatchObject({ a: 119, b: 29 });
+    expect(batch.result_next).toMatchObject({ a: 100 });
+    expect(batch.result.b.items).toHaveLength(29);
+    expect(batch.result_error.c).toMatchObject({ error: 'NOT_FOUND' });
+  });
+
+  it('item changes send their events: ONCRM<TYPE>UPDATE / DYNAMICITEM with ENTITY_TYPE_ID, online and queued offline', async () => {
+    const p = await portal({ limits: null });
+    const got: Record<string, any>[] = [];
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        got.push(parseFormBody(text));
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const { access_token: auth } = p.issueTokens(1);
+    for (const event of ['ONCRMDEALUPDATE', 'ONCRMDYNAMICITEMADD', 'ONCRMDEALDELETE']) {
+      await rest(p, 'event.bind', { auth, event, handler: url, event_type: 'online' });
+      await rest(p, 'event.bind', { auth, event, event_type: 'offline' });
+    }
+    const [id] = p.generateItems(2, 1);
+    await p.updateItem(2, id!, { title: 'Renamed', opportunity: 999 }, 7);
+    expect(p.item(2, id!)).toMatchObject({ title: 'Renamed', opportunity: 999 });
+    const added = await p.addItem(1038, { title: 'New machine' });
+    await p.removeItem(2, id!, 7);
+    expect(p.item(2, id!)).toBeUndefined();
+    expect(got.map((b) => [b['event'], b['data']['FIELDS']])).toEqual([
+      ['ONCRMDEALUPDATE', { ID: String(id) }],
+      ['ONCRMDYNAMICITEMADD', { ID: String(added.id), ENTITY_TYPE_ID: '1038' }],
+      ['ONCRMDEALDELETE', { ID: String(id) }],
+    ]);
+    expect(got[0]!['auth']).toMatchObject({ user_id: '7', application_token: p.applicationToken });
+    expect(p.offlineQueue.map((r) => r.EVENT_NAME)).toEqual(['ONCRMDEALUPDATE', 'ONCRMDYNAMICITEMADD', 'ONCRMDEALDELETE']);
+  });
 });
