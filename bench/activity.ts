@@ -25,7 +25,7 @@ async function screenshotActivity(dashboardUrl: string, file: string): Promise<v
     await page.getByRole('button', { name: 'Activity' }).click({ timeout: 10_000 });
     const chart = page.getByTestId('activity-chart');
     await chart.locator('canvas').first().waitFor();
-    await page.waitForFunction(() => document.querySelector('.activity[aria-busy]') === null);
+    await page.locator('.activity[aria-busy]').waitFor({ state: 'detached' });
     const started = performance.now();
     await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
     log(`screenshot: ${file} (chart label: ${await chart.getAttribute('aria-label')}; ${Math.round(performance.now() - started)} ms to capture)`);
