@@ -47,11 +47,11 @@ describe('application mode (dashboard in Chromium)', () => {
   let root: string | undefined;
 
   /** A screenshot of the page, or of one element of it. */
-  async function shot(name: string, element?: import('playwright-core').Locator): Promise<void> {
+  async function shot(name: string, element?: import('playwright-core').Locator, mask: import('playwright-core').Locator[] = []): Promise<void> {
     await settle(page);
     await assertNoSecrets(page, [CLIENT_SECRET, APP_KEY, key, ...portal.issuedSecrets]);
     // Rows that just arrived fade from yellow, and late names re-render them: wait for two equal pictures.
-    const options = { animations: 'disabled', caret: 'hide', scale: 'css' } as const;
+    const options = { animations: 'disabled', caret: 'hide', scale: 'css', mask, maskColor: '#c9ced6' } as const;
     const take = (): Promise<Buffer> => (element ? element.screenshot(options) : page.screenshot(options));
     let picture = await take();
     for (let tries = 0; tries < 20; tries++) {
@@ -180,6 +180,60 @@ describe('application mode (dashboard in Chromium)', () => {
     // (The wizard alone: the portal table above it says when the queue was drained, a real time.)
     const wizardRu = page.getByRole('region', { name: 'Подключить портал как приложение' });
     await shot('connect-app-wizard-ru', wizardRu);
+    expect(open.errors).toEqual([]);
+  });
+
+  it('shows what a deleted item was: renamed on the portal, then deleted, its panel has the new title (en, ru)', async () => {
+    // Back to English (the test before ends in Russian).
+    await showView(page, 'Настройки');
+    await page.getByLabel('Язык').selectOption('en');
+    await page.getByRole('button', { name: 'Сохранить' }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await until('backfill done', async () => (await page.locator('.app-table').textContent())?.includes('kept, updated as') ?? false);
+
+    // Deals the backfill never saw (made without events), then one a user adds, renames and deletes.
+    portal.generateItems(2, 4700);
+    const listed = () => portal.requests.filter((r) => r.method === 'batch' || r.method === 'crm.item.list').length;
+    let before = listed();
+    const { id } = await portal.addItem(2, { title: 'Warehouse racks, 40 units', opportunity: 1_250_000, currencyId: 'RUB', assignedById: 12 }, 7);
+    await until('the new deal fetched', () => listed() > before);
+    before = listed();
+    await portal.updateItem(2, id, { title: 'Warehouse racks, 48 units', opportunity: 1_480_000 }, 7);
+    await until('the renamed deal fetched', () => listed() > before);
+    await new Promise((r) => setTimeout(r, 1000)); // its answer stored (a deletion right after a rename would freeze the old one)
+    portal.dropItem(2, id);
+    const sent = await portal.deleteItem({ event: 'ONCRMDEALDELETE', id, userId: 7, ts: Math.floor(DEMO_NOW / 1000) - 120 });
+    expect(sent.online.map((d) => d.status)).toEqual([200]);
+
+    await showView(page, 'Deletions');
+    const row = page.locator('.table-body .row[data-id]').filter({ has: page.locator('.col-item', { hasText: new RegExp(`^${id}$`) }) });
+    await until('the title in the row', async () => (await row.locator('.col-type').textContent())?.includes('Warehouse racks, 48 units') ?? false);
+    await row.click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: `Deal ${id} · Warehouse racks, 48 units` }).waitFor();
+    const field = (label: string) => dialog.locator('.detail-fields > div', { has: page.locator('dt', { hasText: new RegExp(`^${label}$`) }) }).locator('dd');
+    expect(await field('Title').textContent()).toBe('Warehouse racks, 48 units');
+    expect(await field('Amount').textContent()).toBe('RUB\u00a01,480,000.00');
+    expect(await field('Responsible').textContent()).toBe('Olga Kuznetsova');
+    expect(await field('Deleted by').textContent()).toBe('Ivan Petrov');
+    // Values of this run (arrival, the delay, the rename, the snapshot; the fake portal's application token
+    // is random) are masked: the picture changes only with the UI.
+    const realTimes = (labels: string[]) => labels.map(field);
+    await shot('row-detail-snapshot', dialog, realTimes(['Last changed on the portal', 'Snapshot taken', 'Arrived here', 'Delay', 'Token fingerprint']));
+    await page.keyboard.press('Escape');
+
+    await showView(page, 'Settings');
+    await page.getByLabel('Language').selectOption('ru');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+    await showView(page, 'Удаления');
+    await row.click();
+    // (The type's name is the portal's own, from crm.enum.ownertype, in the portal's language.)
+    await dialog.getByRole('heading', { name: new RegExp(` ${id} · Warehouse racks, 48 units$`) }).waitFor();
+    expect(await dialog.getByRole('heading', { level: 3 }).allTextContents()).toEqual(['Что было удалено', 'Удаление']);
+    expect(await field('Сумма').textContent()).toBe('1\u00a0480\u00a0000,00\u00a0₽');
+    await shot('row-detail-snapshot-ru', dialog, realTimes(['Последнее изменение на портале', 'Снимок сделан', 'Получено здесь', 'Задержка', 'Отпечаток токена']));
+    await page.keyboard.press('Escape');
     expect(open.errors).toEqual([]);
   });
 });
