@@ -3,6 +3,7 @@
  * It implements the UI contract (`CoreCalls`) and pushes every change (`CorePushes`); the Electron shell
  * and the `serve` dashboard expose exactly this object. Never imports electron.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type {
@@ -40,6 +41,7 @@ import { describeError, silentLogger, type Logger } from './util/logger.js';
 import { TypedEmitter } from './util/typed-emitter.js';
 import { lockDataDir } from './util/data-dir-lock.js';
 import { PortalApps, type PortalAppsOptions } from './portal-app/portal-apps.js';
+import { SNAPSHOTS_DIR, SnapshotStore } from './portal-app/snapshot-store.js';
 import type { KeyProvider } from './portal-app/secret-box.js';
 
 /** Application mode (a portal connected as a Bitrix24 local application). */
@@ -577,10 +579,19 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
       if ((await this.store.applyRetention(days)) > 0) {
         await this.recount();
         this.scheduleStatus();
+        const forgotten = await this.forgetFrozenSnapshots(this.store.expiredThroughSeq);
+        if (forgotten > 0) this.log.info(`retention: removed ${forgotten} item snapshot(s) of those deletions`);
       }
     } catch (error) {
       this.log.warn(`retention failed: ${describeError(error)}`);
     }
+  }
+
+  /** Snapshots frozen beside rows retention removed (also when application mode is off now). */
+  private async forgetFrozenSnapshots(throughSeq: number): Promise<number> {
+    if (this.apps) return this.apps.snapshots.dropFrozenThrough(throughSeq);
+    if (!existsSync(path.join(this.options.dataDir, SNAPSHOTS_DIR))) return 0;
+    return (await SnapshotStore.open(this.options.dataDir)).dropFrozenThrough(throughSeq);
   }
 
   private async rebindListener(port: number): Promise<void> {

@@ -409,6 +409,64 @@ export class SnapshotStore {
     return index;
   }
 
+  /**
+   * Retention: forgets the frozen snapshots of rows the log no longer holds (every seq ≤ `throughSeq`):
+   * a block wholly below goes, a block across the cut is rewritten without its expired lines. Returns the
+   * snapshots forgotten. The history the user chose not to keep must not outlive the rows beside it.
+   */
+  async dropFrozenThrough(throughSeq: number): Promise<number> {
+    const dir = path.join(this.dir, 'frozen');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const blocks = [...new Set(names.flatMap((n) => (/^\d+\.(?:idx|jsonl)$/.test(n) ? [Number(n.slice(0, n.indexOf('.')))] : [])))].sort((a, b) => a - b);
+    let dropped = 0;
+    for (const block of blocks) {
+      const first = block * 2 ** BLOCK_SHIFT;
+      if (first > throughSeq) break;
+      const files = this.blockFiles(block);
+      await this.serial(files.data, async () => {
+        const text = await readFile(files.data, 'utf8').catch(() => '');
+        const kept: Buffer[] = [];
+        const index: Buffer[] = [];
+        let offset = 0;
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          let seq: number;
+          try {
+            seq = (JSON.parse(line) as FrozenLine).seq;
+          } catch {
+            continue; // a torn or damaged line: nothing to keep
+          }
+          if (!(seq > throughSeq)) {
+            dropped++;
+            continue;
+          }
+          const bytes = Buffer.from(`${line}\n`);
+          const entry = Buffer.alloc(INDEX_ENTRY);
+          entry.writeDoubleLE(seq, 0);
+          entry.writeDoubleLE(offset, 8);
+          entry.writeUInt32LE(bytes.length - 1, 16);
+          kept.push(bytes);
+          index.push(entry);
+          offset += bytes.length;
+        }
+        this.blocks.delete(block);
+        if (kept.length === 0) {
+          this.frozenBlocks?.delete(block);
+          await rm(files.index, { force: true });
+          await rm(files.data, { force: true });
+          return;
+        }
+        // New data, then its index, each by rename. A crash between them leaves index entries that point at
+        // other lines: reads check each line's seq, so such a row shows without a snapshot, never a wrong one.
+        await writeFile(`${files.data}.tmp`, Buffer.concat(kept));
+        await writeFile(`${files.index}.tmp`, Buffer.concat(index));
+        await rename(`${files.data}.tmp`, files.data);
+        await rename(`${files.index}.tmp`, files.index);
+      });
+    }
+    return dropped;
+  }
+
   /** Frozen snapshots of rows, by seq (rows without one are absent). */
   async frozen(seqs: readonly number[]): Promise<Map<number, StoredSnapshot>> {
     const out = new Map<number, StoredSnapshot>();

@@ -585,6 +585,12 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     return facetsOf(infos);
   }
 
+  /**
+   * The highest seq retention has removed (every row at or below it is gone: segments are removed oldest
+   * first, and seqs grow with segments); 0 when none was. Kept beside-the-log data follows it.
+   */
+  expiredThroughSeq = 0;
+
   /** Deletes whole sealed segments whose every record is older than `days` days. Returns records removed. */
   async applyRetention(days: number, now = Date.now()): Promise<number> {
     await this.sealChain; // segments still being written become candidates once on disk
@@ -603,6 +609,7 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
     }
     this.countCache.clear();
     await this.rebuildIndex();
+    for (const info of expired) this.expiredThroughSeq = Math.max(this.expiredThroughSeq, info.maxSeq);
     const removed = expired.reduce((a, s) => a + s.count, 0);
     this.log.info(`retention: removed ${removed} deletion(s) older than ${days} day(s) in ${expired.length} segment(s)`);
     return removed;

@@ -9,6 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { SELF_TEST_PORTAL } from '../../../electron/core/contract.js';
 import { MonitorCore } from '../../../electron/core/monitor-core.js';
 import { startCore } from '../../helpers/core-harness.js';
+import { DeletionStore } from '../../../electron/core/store/deletion-store.js';
+import { SettingsStore } from '../../../electron/core/store/settings-store.js';
+import { SnapshotStore } from '../../../electron/core/portal-app/snapshot-store.js';
+import { makeRecord } from '../../helpers/records.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { SEED_TOKEN, fixture } from '../../helpers/fixtures.js';
 import { postEvent } from '../../helpers/http-client.js';
 
@@ -71,5 +76,27 @@ describe('set up or not', () => {
   it('says how many tokens this run accepts (serve --token), so a dashboard opens on the log', async () => {
     expect((await (await startCore({ tokens: [SEED_TOKEN, 'another-token-1'] })).core.getStatus()).tokensForRun).toBe(2);
     expect((await (await startCore()).core.getStatus()).tokensForRun).toBe(0);
+  });
+
+  it('retention removes the item snapshots kept beside the rows it removes, even with application mode off', async () => {
+    const dataDir = tempDir();
+    const day = 86_400_000;
+    const store = await DeletionStore.open({ dir: path.join(dataDir, 'log'), segmentSize: 5, fsync: false });
+    for (let i = 1; i <= 12; i++) await store.add(makeRecord(i, { receivedAt: Date.now() - (i <= 5 ? 40 : 10) * day }));
+    await store.close();
+    const snapshots = await SnapshotStore.open(dataDir);
+    const title = (seq: number) => ({ title: `Deal ${seq}`, amount: null, currency: null, responsibleId: null, updatedAt: null, takenAt: 1 });
+    await snapshots.writeFrozen(Array.from({ length: 12 }, (_, i) => ({ seq: i + 1, portal: 'acme.bitrix24.com', entityTypeId: 2, itemId: i + 1, snapshot: title(i + 1) })));
+    await (await SettingsStore.open(dataDir)).update({ retentionDays: 30 });
+
+    const { core } = await startCore({ dataDir, segmentSize: 5 });
+    try {
+      expect((await core.getStatus()).counts.total).toBe(7);
+      const left = await (await SnapshotStore.open(dataDir)).frozen(Array.from({ length: 12 }, (_, i) => i + 1));
+      expect([...left.keys()].sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+      expect(readFileSync(path.join(dataDir, 'snapshots', 'frozen', '0.jsonl'), 'utf8')).not.toContain('"Deal 5"');
+    } finally {
+      await core.stop();
+    }
   });
 });

@@ -220,7 +220,9 @@ describe('DeletionStore', () => {
     const day = 86_400_000;
     const now = 100 * day;
     for (let i = 1; i <= 12; i++) await store.add(makeRecord(i, { receivedAt: now - (i <= 5 ? 40 : 10) * day }));
+    expect(store.expiredThroughSeq).toBe(0);
     expect(await store.applyRetention(30, now)).toBe(5);
+    expect(store.expiredThroughSeq).toBe(5); // what is kept beside the log (frozen snapshots) follows it
     expect(store.total).toBe(7);
     expect(existsSync(path.join(dir, 'seg-000001.json'))).toBe(false);
     expect(await store.applyRetention(30, now)).toBe(0);
