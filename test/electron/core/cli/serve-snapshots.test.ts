@@ -140,6 +140,13 @@ describe('serve: item snapshots', () => {
     expect(repeatedFrom.size).toBeLessThanOrEqual(1);
     expect(portal.requests.filter((r) => r.method === 'batch').length).toBeGreaterThan(before);
     expect(portal.requests.filter((r) => r.status === 503)).toEqual([]); // within the limits
+    const pages = batches.reduce((sum, b) => sum + b.pages.length, 0);
+    const progress = /snapshots: \S+ backfill [\d,]+\/[\d,]+ \(\d+%\)/.exec(monitor.serve.stderr())?.[0] ?? '(none after the restart)';
+    // The figures a closing note quotes.
+    console.info(
+      `backfill: /health said ${midway.status} ${midway.done}/${midway.total} when serve was stopped; after the restart ${done.status} ${done.done}/${done.total}; ` +
+        `${batches.length} batch requests, ${pages} pages, ${seen.size} distinct (${pages - seen.size} asked twice, from ${repeatedFrom.size} batch); 0 answered 503; a log line after the restart: "${progress}"`,
+    );
 
     // 3. A deal renamed (UPDATE event: fetched by id), then deleted (DELETE event): the row shows the new state.
     portal.restDelayMs = 0;
