@@ -16,6 +16,7 @@ import { launchChromium } from './helpers/browser.js';
 import { assertNoSecrets, openDashboard, showView, type OpenPage } from './helpers/dashboard-page.js';
 import type { Monitor } from './helpers/monitor.js';
 import { saveScreenshot, settle } from './helpers/screenshot-file.js';
+import { untilWithin } from '../helpers/until.js';
 
 const OUT_DIR = path.resolve('docs/screenshots');
 /** Fixed ports, so the addresses on screen are the same every run (below Linux's ephemeral range). */
@@ -26,15 +27,7 @@ const APP_KEY = 'a1'.repeat(32);
 const CLIENT_ID = 'local.6570a1b2c3d4e5.27180928';
 const CLIENT_SECRET = 'w8ZqL3vNc0pRtY6uHk2sJd9fGa5eXm1bVo4iQz7';
 
-async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(30_000);
 
 describe('application mode (dashboard in Chromium)', () => {
   let browser: Browser;

@@ -39,6 +39,20 @@ export function formatAmount(amount: number, currency: string | null, lang: stri
   return new Intl.NumberFormat(lang).format(amount);
 }
 
+/** Label and value pairs, one line each. */
+function FieldList({ rows }: { rows: [string, string][] }) {
+  return (
+    <dl className="detail-fields">
+      {rows.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** What the item was before it was deleted: application mode's snapshot, or why there is none. */
 function SnapshotFields({ record, snapshot, appPortal }: { record: DeletionRecord; snapshot: ItemSnapshot | undefined; appPortal: boolean }) {
   const { t, dateTimeLong, lang } = useI18n();
@@ -59,14 +73,7 @@ function SnapshotFields({ record, snapshot, appPortal }: { record: DeletionRecor
       <h3 id="detail-snapshot" className="subheading">
         {t('detail.snapshot')}
       </h3>
-      <dl className="detail-fields">
-        {rows.map(([label, value]) => (
-          <div key={label}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <FieldList rows={rows} />
     </section>
   );
 }
@@ -117,14 +124,7 @@ export function DeletionDetail({ record, onClose }: { record: DeletionRecord; on
       {isTestDeletion(record) && <p className="note">{t('detail.test')}</p>}
       <SnapshotFields record={record} snapshot={record.snapshot} appPortal={appPortals.has(record.portal)} />
       <h3 className="subheading">{t('detail.deletion')}</h3>
-      <dl className="detail-fields">
-        {rows.map(([label, value]) => (
-          <div key={label}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <FieldList rows={rows} />
       {bin && (
         <p>
           <a href={bin} target="_blank" rel="noopener noreferrer">

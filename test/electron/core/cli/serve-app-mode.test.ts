@@ -19,21 +19,14 @@ import { LocaltunnelTestServer } from '../../../helpers/localtunnel-server.js';
 import { request } from '../../../helpers/http-client.js';
 import { EXPORT_BIN, startServe, type ServeProcess } from '../../../helpers/serve-process.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
+import { untilWithin } from '../../../helpers/until.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 30_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilWithin(30_000);
 
 interface Running {
   serve: ServeProcess;

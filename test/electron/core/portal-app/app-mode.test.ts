@@ -17,6 +17,7 @@ import { tempDir } from '../../../helpers/temp-dir.js';
 import { envKeyProvider } from '../../../../electron/core/portal-app/secret-box.js';
 import type { MonitorCore } from '../../../../electron/core/monitor-core.js';
 import { OFFLINE_EVENTS, ONLINE_EVENTS } from '../../../../electron/core/portal-app/bindings.js';
+import { untilWithin } from '../../../helpers/until.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -26,15 +27,7 @@ afterEach(async () => {
 const KEY = envKeyProvider('TEST_KEY', '1f'.repeat(32));
 const FAST = { perSecond: 20, concurrency: 4, minBackoffMs: 50, timeoutMs: 5_000 };
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = untilWithin(20_000);
 
 /** A host a forged install names: it must never be called. */
 async function recorder(): Promise<{ url: string; hits: string[] }> {

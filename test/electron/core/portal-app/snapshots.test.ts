@@ -17,6 +17,7 @@ import { postEvent } from '../../../helpers/http-client.js';
 import { envKeyProvider } from '../../../../electron/core/portal-app/secret-box.js';
 import { backfillFile } from '../../../../electron/core/portal-app/snapshot-backfill.js';
 import { portalFolder } from '../../../../electron/core/portal-app/snapshot-store.js';
+import { untilWithin } from '../../../helpers/until.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -26,15 +27,7 @@ afterEach(async () => {
 const KEY = envKeyProvider('TEST_KEY', '2e'.repeat(32));
 const WEBHOOK_TOKEN = 'w'.repeat(32);
 
-async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = untilWithin(20_000);
 
 describe('application mode: item snapshots', () => {
   it('backfills with status, verifies add/update events, freezes at deletion, pauses with a reason, and forgets live snapshots at uninstall', async () => {
