@@ -11,6 +11,12 @@ import type { ShellCore } from './ipc.js';
 
 export const BURST = { count: 3, windowMs: 2_000 };
 
+/**
+ * An application portal's deletion is told once its item snapshot is beside it (frozen just after the row
+ * is stored, usually within milliseconds): the notification can then say which deal it was. Never longer.
+ */
+export const SNAPSHOT_WAIT_MS = 800;
+
 export type Planned = { kind: 'single'; record: DeletionRecord } | { kind: 'summary'; count: number };
 
 /**
@@ -52,7 +58,8 @@ export function notificationText(planned: Planned, appPortals: ReadonlySet<strin
   }
   const r = planned.record;
   const who = r.userName ? `by ${r.userName}` : r.userId !== null ? `by user ${r.userId}` : appPortals.has(r.portal) ? 'by automation' : r.byUser ? 'by a user' : null;
-  return { title: `Deleted: ${r.entityTypeName ?? entityTypeLabel(r.entityTypeId)} #${r.itemId}`, body: who ? `${r.portal}, ${who}` : r.portal };
+  const where = who ? `${r.portal}, ${who}` : r.portal;
+  return { title: `Deleted: ${r.entityTypeName ?? entityTypeLabel(r.entityTypeId)} #${r.itemId}`, body: r.snapshot?.title ? `“${r.snapshot.title}”\n${where}` : where };
 }
 
 export interface NotificationOptions {
@@ -77,6 +84,16 @@ export function setupNotifications(options: NotificationOptions): () => void {
     notification.on('click', options.showWindow);
     notification.show();
   };
+  /** The row read again (with its snapshot and names, when the core has them by now); the row as pushed otherwise. */
+  const withSnapshot = async (record: DeletionRecord): Promise<DeletionRecord> => {
+    try {
+      const page = await core.queryDeletions({ filter: { portal: record.portal, itemId: record.itemId, entityTypeId: record.entityTypeId }, offset: 0, limit: 10 });
+      return page.rows.find((row) => row.id === record.id) ?? record;
+    } catch (error) {
+      log.warn(`notifications: deletion not read again: ${describeError(error)}`);
+      return record;
+    }
+  };
   const flush = (): void => {
     flushTimer = null;
     const summary = planner.flush();
@@ -86,7 +103,10 @@ export function setupNotifications(options: NotificationOptions): () => void {
   const offAdded = core.on('deletionsAdded', (records) => {
     if (!enabled) return;
     const { show: planned, needsFlush } = planner.add(records, Date.now());
-    for (const p of planned) show(p);
+    for (const p of planned) {
+      if (p.kind === 'single' && !p.record.snapshot && appPortals.has(p.record.portal)) setTimeout(() => void withSnapshot(p.record).then((record) => show({ kind: 'single', record })), SNAPSHOT_WAIT_MS);
+      else show(p);
+    }
     if (needsFlush && !flushTimer) flushTimer = setTimeout(flush, BURST.windowMs);
   });
   const apply = (settings: Settings): void => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { DeletionRecord } from '../../../electron/core/contract.js';
-import { BURST, BurstPlanner, notificationText, setupNotifications } from '../../../electron/main/notifications.js';
+import { BURST, BurstPlanner, SNAPSHOT_WAIT_MS, notificationText, setupNotifications } from '../../../electron/main/notifications.js';
 import { Notification, electronMock } from '../../helpers/electron-mock.js';
 import { makeRecord } from '../../helpers/records.js';
 import { FakeCore, settings } from './fake-core.js';
@@ -75,6 +75,30 @@ describe('setupNotifications', () => {
     core.fire('massDeletion', { id: 'b', portal: 'acme.bitrix24.com', userId: 7, userName: 'Ivan Petrov', count: 25, firstAt: 0, lastAt: 120_000, raisedAt: 1, threshold: 20, windowMinutes: 10 });
     expect(Notification.shown).toHaveLength(5);
     expect(Notification.shown.at(-1)!.options).toMatchObject({ title: 'Mass deletion on acme.bitrix24.com', body: '25 CRM items deleted by Ivan Petrov in 2 min.', urgency: 'critical' });
+    undo();
+  });
+
+  it('tells an application portal’s deletion with the item’s title, once its snapshot is beside it', async () => {
+    vi.useFakeTimers();
+    const core = new FakeCore();
+    const pushed = record(4501, { portal: 'acme.bitrix24.com', entityTypeId: 2, userId: 7, byUser: true });
+    const stored = { ...pushed, userName: 'Ivan Petrov', snapshot: { title: 'Big order', amount: 10, currency: 'RUB', responsibleId: 7, updatedAt: null, takenAt: 1 } };
+    const asked: unknown[] = [];
+    Object.assign(core, {
+      queryDeletions: async (query: unknown) => {
+        asked.push(query);
+        return { total: 1, rows: [stored] };
+      },
+    });
+    core.current = { ...core.current, apps: [{ domain: 'acme.bitrix24.com', clientId: 'local.1', status: 'connected', statusReason: null, connectedAt: 1, handlerUrl: null, handlerRefused: false, lastDrain: null }] };
+    const undo = setupNotifications({ core: core.asShellCore(), showWindow: () => undefined });
+    await vi.advanceTimersByTimeAsync(0);
+    core.fire('statusChanged', core.current);
+    core.fire('deletionsAdded', [pushed, record(77, { portal: 'hook.bitrix24.com', entityTypeId: 2 })]);
+    expect(Notification.shown.map((n) => n.options.title)).toEqual(['Deleted: Deal #77']); // a webhook portal's: at once
+    await vi.advanceTimersByTimeAsync(SNAPSHOT_WAIT_MS);
+    expect(asked).toEqual([{ filter: { portal: 'acme.bitrix24.com', itemId: 4501, entityTypeId: 2 }, offset: 0, limit: 10 }]);
+    expect(Notification.shown.at(-1)!.options).toMatchObject({ title: 'Deleted: Deal #4501', body: '“Big order”\nacme.bitrix24.com, by Ivan Petrov' });
     undo();
   });
 });
