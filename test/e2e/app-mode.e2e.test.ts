@@ -186,13 +186,16 @@ describe('application mode (dashboard in Chromium)', () => {
 
     // Deals the backfill never saw (made without events), then one a user adds, renames and deletes.
     portal.generateItems(2, 4700);
-    const listed = () => portal.requests.filter((r) => r.method === 'batch' || r.method === 'crm.item.list').length;
-    let before = listed();
+    // The monitor fetches a changed item by id (`crm.item.list` with `@id` inside a `batch`); other batches
+    // (names) do not count.
+    const fetchedById = (from: number, itemId: number) =>
+      portal.requests.slice(from).some((r) => r.method === 'batch' && r.status === 200 && /crm\.item\.list\?[^"]*%40id[^"]*/.test(JSON.stringify(r.params)) && JSON.stringify(r.params).includes(`=${itemId}`));
+    let from = portal.requests.length;
     const { id } = await portal.addItem(2, { title: 'Warehouse racks, 40 units', opportunity: 1_250_000, currencyId: 'RUB', assignedById: 12 }, 7);
-    await until('the new deal fetched', () => listed() > before);
-    before = listed();
+    await until('the new deal fetched', () => fetchedById(from, id));
+    from = portal.requests.length;
     await portal.updateItem(2, id, { title: 'Warehouse racks, 48 units', opportunity: 1_480_000 }, 7);
-    await until('the renamed deal fetched', () => listed() > before);
+    await until('the renamed deal fetched', () => fetchedById(from, id));
     await new Promise((r) => setTimeout(r, 1000)); // its answer stored (a deletion right after a rename would freeze the old one)
     portal.dropItem(2, id);
     const sent = await portal.deleteItem({ event: 'ONCRMDEALDELETE', id, userId: 7, ts: Math.floor(DEMO_NOW / 1000) - 120 });
@@ -200,7 +203,10 @@ describe('application mode (dashboard in Chromium)', () => {
 
     await showView(page, 'Deletions');
     const row = page.locator('.table-body .row[data-id]').filter({ has: page.locator('.col-item', { hasText: new RegExp(`^${id}$`) }) });
-    await until('the title in the row', async () => (await row.locator('.col-type').textContent())?.includes('Warehouse racks, 48 units') ?? false);
+    await until('the title in the row', async () => (await row.locator('.col-type').textContent())?.includes('Warehouse racks, 48 units') ?? false).catch(async (error: Error) => {
+      const batches = portal.requests.filter((r) => r.method === 'batch').slice(-6).map((r) => decodeURIComponent(JSON.stringify(r.params)).slice(0, 300));
+      throw new Error(`${error.message}; the row: ${await row.textContent()}; last batches:\n${batches.join('\n')}\nserve:\n${serve.stderr().slice(-2000)}`);
+    });
     await row.click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('heading', { name: `Deal ${id} · Warehouse racks, 48 units` }).waitFor();
