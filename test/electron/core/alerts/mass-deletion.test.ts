@@ -53,4 +53,14 @@ describe('mass-deletion alerts', () => {
     expect(watch.add(Array.from({ length: 20 }, (_, i) => deletion(30 + i))).opened).toHaveLength(0); // same burst
     expect(watch.add(Array.from({ length: 20 }, (_, i) => deletion(30 + 11 * 60 + i))).opened).toHaveLength(1);
   });
+
+  it('keeps no times while the alert of a burst is open (a long burst costs no memory a deletion)', () => {
+    const watch = new MassDeletionWatch(rule);
+    const result = watch.add(Array.from({ length: 5000 }, (_, i) => deletion(i / 100)));
+    expect(result.opened).toHaveLength(1);
+    expect(result.opened[0]!.count).toBe(5000);
+    const tracks = (watch as unknown as { tracks: Map<string, Map<number | null, { times: number[] }>> }).tracks;
+    const times = [...tracks.values()].flatMap((byUser) => [...byUser.values()].map((t) => t.times.length));
+    expect(times).toEqual([0]);
+  });
 });
