@@ -35,8 +35,8 @@ const MISSING: Verdict = Object.freeze({ ok: false, reason: 'missing', hash: nul
 /**
  * Accepted tokens whose digest is remembered. A portal sends the same token with every event, and its
  * SHA-256 was one of the two hashes an event cost (`npm run bench:profile`). Only tokens that matched an
- * accepted hash get in (a flood of forged tokens neither fills nor evicts it, and each of them is still
- * hashed), the set is emptied when it is full or the accepted tokens change.
+ * accepted hash get in: a flood of forged tokens neither fills nor evicts it, and each of them is still
+ * hashed. The set is emptied when it is full and whenever the accepted tokens change.
  */
 export const DIGEST_CACHE_SIZE = 32;
 
