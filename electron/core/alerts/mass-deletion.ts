@@ -22,24 +22,37 @@ export interface MassDeletionRules extends MassDeletionRule {
   perPortal?: Record<string, MassDeletionRule>;
 }
 
-/** Who deleted, as far as the event says: a user id, or none (automation, or an outgoing webhook). */
-function actorOf(record: DeletionRecord): string {
-  return `${record.portal}\u0000${record.userId ?? ''}`;
-}
-
 interface Track {
-  /** sentAt of the deletions still inside the window, oldest first. */
+  /** sentAt of the deletions still inside the window, oldest first (at most `threshold`; none once alerted). */
   times: number[];
   /** The burst this actor is in, once the rule held. */
   alert: MassDeletionAlert | null;
   lastAt: number;
 }
 
-/** Bounded: actors quiet for a window are forgotten on the next add. */
-export class MassDeletionWatch {
-  private readonly tracks = new Map<string, Track>();
-  private nextId = 1;
+/** Where `time` goes in ascending `times` (after equal ones): late rows arrive in any order. */
+function insertionPoint(times: readonly number[], time: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! <= time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
+/**
+ * Bounded: actors quiet for a window are forgotten on the next add. O(1) work a deletion in the common
+ * case (it runs once per group commit, on every stored record): actors are found by portal, then user id
+ * (who deleted, as far as the event says: a user id, or none for automation and outgoing webhooks),
+ * without building a key string; the window's times are kept sorted as they come, and not kept at all
+ * while a burst's alert is open (then only its count grows).
+ */
+export class MassDeletionWatch {
+  private readonly tracks = new Map<string, Map<number | null, Track>>();
+  private trackCount = 0;
+  private nextId = 1;
   /** The longest window of any rule: actors quiet for twice that are forgotten. */
   private longestWindowMs = 0;
 
@@ -59,44 +72,72 @@ export class MassDeletionWatch {
     return this.rules.perPortal?.[portal] ?? this.rules;
   }
 
+  private trackOf(portal: string, userId: number | null, sentAt: number, windowMs: number): Track {
+    let byUser = this.tracks.get(portal);
+    if (byUser === undefined) {
+      byUser = new Map();
+      this.tracks.set(portal, byUser);
+    }
+    let track = byUser.get(userId);
+    if (track === undefined) this.trackCount++;
+    if (track === undefined || sentAt - track.lastAt > windowMs) {
+      // A new burst (or the first deletion): what came before is outside any window with this one.
+      track = { times: [], alert: null, lastAt: sentAt };
+      byUser.set(userId, track);
+    }
+    return track;
+  }
+
   /**
    * Takes newly stored deletions; returns the alerts they opened (`opened`) and the open alerts they
    * grew (`grown`), each once.
    */
   add(records: readonly DeletionRecord[], now = Date.now()): { opened: MassDeletionAlert[]; grown: MassDeletionAlert[] } {
     const opened: MassDeletionAlert[] = [];
-    const grown = new Set<MassDeletionAlert>();
+    const grown: MassDeletionAlert[] = [];
+    let track: Track | null = null;
+    let portal: string | null = null;
+    let userId: number | null = null;
+    let rule = this.rules as MassDeletionRule;
+    let windowMs = 0;
     for (const record of records) {
-      const rule = this.ruleFor(record.portal);
-      if (!rule.enabled) continue;
-      const windowMs = rule.windowMinutes * 60_000;
-      const key = actorOf(record);
-      let track = this.tracks.get(key);
-      if (!track || record.sentAt - track.lastAt > windowMs) {
-        // A new burst (or the first deletion): what came before is outside any window with this one.
-        track = { times: [], alert: null, lastAt: record.sentAt };
-        this.tracks.set(key, track);
+      if (record.portal !== portal) {
+        rule = this.ruleFor(record.portal);
+        windowMs = rule.windowMinutes * 60_000;
+        track = null;
       }
-      track.lastAt = Math.max(track.lastAt, record.sentAt);
-      track.times.push(record.sentAt);
-      if (track.alert) {
-        track.alert.count++;
-        track.alert.lastAt = Math.max(track.alert.lastAt, record.sentAt);
-        track.alert.firstAt = Math.min(track.alert.firstAt, record.sentAt);
-        if (!opened.includes(track.alert)) grown.add(track.alert);
+      if (!rule.enabled) {
+        portal = record.portal;
         continue;
       }
-      // Late rows arrive in any order: keep the window's times sorted, then drop those too old for it.
-      track.times.sort((a, b) => a - b);
-      const newest = track.times[track.times.length - 1]!;
-      while (track.times.length > 0 && newest - track.times[0]! > windowMs) track.times.shift();
-      if (track.times.length >= rule.threshold) {
+      // A group is mostly one actor's: the last track is reused while the actor stays the same.
+      if (track === null || record.portal !== portal || record.userId !== userId || record.sentAt - track.lastAt > windowMs) {
+        portal = record.portal;
+        userId = record.userId;
+        track = this.trackOf(portal, userId, record.sentAt, windowMs);
+      }
+      if (record.sentAt > track.lastAt) track.lastAt = record.sentAt;
+      const alert = track.alert;
+      if (alert) {
+        alert.count++;
+        if (record.sentAt > alert.lastAt) alert.lastAt = record.sentAt;
+        if (record.sentAt < alert.firstAt) alert.firstAt = record.sentAt;
+        if (!opened.includes(alert) && !grown.includes(alert)) grown.push(alert);
+        continue;
+      }
+      const times = track.times;
+      if (times.length === 0 || record.sentAt >= times[times.length - 1]!) times.push(record.sentAt);
+      else times.splice(insertionPoint(times, record.sentAt), 0, record.sentAt);
+      // Drop the times too old for the window ending at the newest.
+      const newest = times[times.length - 1]!;
+      while (times.length > 0 && newest - times[0]! > windowMs) times.shift();
+      if (times.length >= rule.threshold) {
         track.alert = {
           id: `burst-${now}-${this.nextId++}`,
           portal: record.portal,
           userId: record.userId,
-          count: track.times.length,
-          firstAt: track.times[0]!,
+          count: times.length,
+          firstAt: times[0]!,
           lastAt: newest,
           raisedAt: now,
           threshold: rule.threshold,
@@ -107,11 +148,18 @@ export class MassDeletionWatch {
       }
     }
     this.forgetQuiet(now, this.longestWindowMs);
-    return { opened, grown: [...grown] };
+    return { opened, grown };
   }
 
   private forgetQuiet(now: number, windowMs: number): void {
-    if (this.tracks.size < 1000) return;
-    for (const [key, track] of this.tracks) if (now - track.lastAt > 2 * windowMs) this.tracks.delete(key);
+    if (this.trackCount < 1000) return;
+    for (const [portal, byUser] of this.tracks) {
+      for (const [userId, track] of byUser) {
+        if (now - track.lastAt <= 2 * windowMs) continue;
+        byUser.delete(userId);
+        this.trackCount--;
+      }
+      if (byUser.size === 0) this.tracks.delete(portal);
+    }
   }
 }

@@ -219,10 +219,9 @@ export class DeletionStore extends TypedEmitter<{ added: DeletionRecord[]; healt
   }
 
   private addNew(record: UnsequencedRecord): Promise<AddResult> {
-    const candidates = this.index.segmentsOf(record.id);
     // The common case: the index has never seen this id, so it is new without reading anything.
-    if (candidates.length === 0) return this.enqueue(record);
-    return this.storedIn(candidates, record.id).then(
+    if (!this.index.mayHold(record.id)) return this.enqueue(record);
+    return this.storedIn(this.index.segmentsOf(record.id), record.id).then(
       (stored) => {
         if (!stored) return this.enqueue(record);
         this.pendingIds.delete(record.id);

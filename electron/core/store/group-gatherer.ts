@@ -23,14 +23,25 @@ export const GATHER_LIMIT_MS = 1;
  */
 export const GROUPS_AFTER_TIMEOUT = 16;
 
+/** A sender, marked with the number of the last group it sent in (under the gatherer's own key). */
+type Marked = Record<symbol, number | undefined>;
+
 export class GroupGatherer {
-  /** Senders of the records queued since the last group was taken. */
-  private current = new Set<unknown>();
-  /** Senders of the last two groups taken. */
-  private last = new Set<unknown>();
-  private beforeLast = new Set<unknown>();
-  /** Senders the wait in progress still expects. */
-  private awaited = new Set<unknown>();
+  /**
+   * Who sent in which group is a number on the sender (the group it last sent in), and the gatherer keeps
+   * counts: no Set of senders a group, and an arrival costs a property read and write (the Sets' adds and
+   * deletes were 0.8 µs an event in a durable profile).
+   */
+  private readonly mark = Symbol('group a sender last sent in');
+  /** Number of the group being gathered (records queued since the last group was taken). */
+  private group = 0;
+  /** Distinct senders of the group being gathered, of the last group taken, and of the one before. */
+  private inCurrent = 0;
+  private inLast = 0;
+  private inBeforeLast = 0;
+  /** Senders of the last two groups not back yet: those whose mark is `group - 1` and `group - 2`. */
+  private lastAway = 0;
+  private beforeLastAway = 0;
   private release: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private unwaitedGroups = 0;
@@ -47,10 +58,17 @@ export class GroupGatherer {
   ) {}
 
   /** A sender's record arrived (queued, or found to be a duplicate: either way it is back). */
-  arrive(sender: unknown): void {
+  arrive(sender: object): void {
     if (!this.waitForSenders) return;
-    this.current.add(sender);
-    if (this.release !== null && this.awaited.delete(sender) && this.awaited.size === 0) this.finish();
+    const marked = sender as Marked;
+    const was = marked[this.mark];
+    if (was === this.group) return;
+    marked[this.mark] = this.group;
+    this.inCurrent++;
+    if (was === this.group - 1) this.lastAway--;
+    else if (was === this.group - 2) this.beforeLastAway--;
+    else return;
+    if (this.release !== null && this.lastAway + this.beforeLastAway === 0) this.finish();
   }
 
   /**
@@ -64,10 +82,8 @@ export class GroupGatherer {
           this.unwaitedGroups--;
           return resolve();
         }
-        if (this.last.size + this.beforeLast.size < GATHER_MIN_SENDERS) return resolve();
-        for (const sender of this.last) if (!this.current.has(sender)) this.awaited.add(sender);
-        for (const sender of this.beforeLast) if (!this.current.has(sender)) this.awaited.add(sender);
-        if (this.awaited.size === 0) return resolve();
+        if (this.inLast + this.inBeforeLast < GATHER_MIN_SENDERS) return resolve();
+        if (this.lastAway + this.beforeLastAway === 0) return resolve();
         this.release = resolve;
         // One timer, re-armed for each wait (a new Timeout per group was a visible cost); when a wait
         // ends early the timer is left to fire and finds nothing to end.
@@ -80,9 +96,13 @@ export class GroupGatherer {
 
   /** The queued records are taken for writing: their senders become the last group's. */
   taken(): void {
-    this.beforeLast = this.last;
-    this.last = this.current;
-    this.current = new Set();
+    this.group++;
+    this.inBeforeLast = this.inLast;
+    this.inLast = this.inCurrent;
+    this.inCurrent = 0;
+    // The last group's senders not back yet now count for the one before it; the current group's all count as away.
+    this.beforeLastAway = this.lastAway;
+    this.lastAway = this.inLast;
   }
 
   private timedOut(): void {
@@ -92,7 +112,6 @@ export class GroupGatherer {
   }
 
   private finish(): void {
-    this.awaited.clear();
     const release = this.release;
     this.release = null;
     release?.();

@@ -83,6 +83,12 @@ function probe(t: Table, lo: number, hi: number, found: number[]): void {
   }
 }
 
+function holds(t: Table, lo: number, hi: number): boolean {
+  const mask = t.seg.length - 1;
+  for (let i = lo & mask; t.seg[i] !== EMPTY; i = (i + 1) & mask) if (t.lo[i] === lo && t.hi[i] === hi) return true;
+  return false;
+}
+
 export class IdIndex {
   private table: Table;
   /**
@@ -100,6 +106,12 @@ export class IdIndex {
 
   get size(): number {
     return this.used;
+  }
+
+  /** Whether any segment may hold `id`: the common question ("is this new id stored?"), asked without allocating. */
+  mayHold(id: string): boolean {
+    const { lo, hi } = idHash(id);
+    return holds(this.table, lo, hi) || (this.old !== null && holds(this.old, lo, hi));
   }
 
   /** Segments that may hold `id` (usually none). */

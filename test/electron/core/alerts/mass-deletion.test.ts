@@ -69,4 +69,14 @@ describe('mass-deletion alerts', () => {
     const spread = new MassDeletionWatch({ ...rule, perPortal: { 'quiet.bitrix24.com': { enabled: true, threshold: 5, windowMinutes: 1 } } });
     expect(spread.add(Array.from({ length: 5 }, (_, i) => deletion(i * 30, { portal: 'quiet.bitrix24.com' }))).opened).toEqual([]);
   });
+
+  it('keeps no times while the alert of a burst is open (a long burst costs no memory a deletion)', () => {
+    const watch = new MassDeletionWatch(rule);
+    const result = watch.add(Array.from({ length: 5000 }, (_, i) => deletion(i / 100)));
+    expect(result.opened).toHaveLength(1);
+    expect(result.opened[0]!.count).toBe(5000);
+    const tracks = (watch as unknown as { tracks: Map<string, Map<number | null, { times: number[] }>> }).tracks;
+    const times = [...tracks.values()].flatMap((byUser) => [...byUser.values()].map((t) => t.times.length));
+    expect(times).toEqual([0]);
+  });
 });

@@ -11,8 +11,9 @@ describe('IdIndex', () => {
     for (let i = 0; i < 50_000; i++) index.add(id(i), 1 + Math.floor(i / 5000));
     expect(index.size).toBe(50_000);
     for (let i = 0; i < 50_000; i += 7) expect(index.segmentsOf(id(i))).toEqual([1 + Math.floor(i / 5000)]);
+    for (let i = 0; i < 50_000; i += 7) expect(index.mayHold(id(i))).toBe(true);
     let strays = 0;
-    for (let i = 50_000; i < 60_000; i++) strays += index.segmentsOf(id(i)).length;
+    for (let i = 50_000; i < 60_000; i++) strays += index.segmentsOf(id(i)).length + (index.mayHold(id(i)) ? 1 : 0);
     expect(strays).toBe(0);
   });
 
@@ -24,6 +25,7 @@ describe('IdIndex', () => {
     expect(index.segmentsOf(id(5)).sort()).toEqual([1, 3]);
     expect(index.segmentsOf(id(4500))).toEqual([2]);
     expect(index.segmentsOf(id(9999))).toEqual([]);
+    expect([index.mayHold(id(5)), index.mayHold(id(4500)), index.mayHold(id(9999))]).toEqual([true, true, false]);
     index.clear();
     expect(index.size).toBe(0);
     expect(index.segmentsOf(id(5))).toEqual([]);
