@@ -1,6 +1,7 @@
 /**
- * Every stylesheet parses. A brace lost in a merge makes the browser drop the rest of the file, so whole
- * screens lose their layout while every behaviour test still passes; this catches it before a screenshot does.
+ * Every stylesheet of the renderer parses. A brace lost in a merge makes the browser drop the rest of the
+ * file, so whole screens lose their layout while every behaviour test still passes; this catches it
+ * before a screenshot does. (Here, not under test/renderer: jsdom's project reads no files.)
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 const DIR = path.resolve('renderer/src/styles');
 
-describe('stylesheets', () => {
+describe('renderer stylesheets', () => {
   const files = readdirSync(DIR).filter((name) => name.endsWith('.css'));
   it('exist', () => expect(files.length).toBeGreaterThan(3));
   for (const name of files) {
