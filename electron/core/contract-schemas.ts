@@ -50,6 +50,9 @@ export const perPortalRulesSchema = z
     return out;
   });
 
+/** The CSV's language (header, yes/no, our type names). */
+export const csvLanguageSchema = z.enum(['en', 'ru']);
+
 export const alertWebhookUrl = z
   .string()
   .max(2048, 'is too long')
@@ -133,7 +136,7 @@ export const callArgSchemas = {
   trustQuarantined: z.tuple([z.object({ id: z.string().uuid(), label: z.string().max(200) }).strict()]),
   clearQuarantine: none,
   sendTestEvent: none,
-  exportCsv: z.tuple([z.object({ filter: filterSchema, path: z.string().min(1).max(4096) }).strict()]),
+  exportCsv: z.tuple([z.object({ filter: filterSchema, path: z.string().min(1).max(4096), language: csvLanguageSchema.optional() }).strict()]),
   listPortalApps: none,
   connectPortalApp: z.tuple([
     z

@@ -356,7 +356,8 @@ export interface CoreCalls {
   /** Post a sample deletion through the public URL (or the local one without a tunnel) and wait for it. */
   sendTestEvent(): Promise<TestEventResult>;
   /** Write the filtered log as CSV to `path` (Electron: chosen in the save dialog). */
-  exportCsv(args: { filter: DeletionFilter; path: string }): Promise<{ rows: number; path: string }>;
+  /** `language`: the CSV's header, yes/no and type names (default en: stable column names for scripts). */
+  exportCsv(args: { filter: DeletionFilter; path: string; language?: 'en' | 'ru' }): Promise<{ rows: number; path: string }>;
   /** Pause or resume the tunnel without changing the saved setting. */
   setTunnelPaused(args: { paused: boolean }): Promise<AppStatus>;
   /** Mark everything up to now as seen (tray counter). */

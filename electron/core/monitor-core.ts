@@ -403,7 +403,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
     return { via, status, record, elapsedMs: Date.now() - started };
   }
 
-  async exportCsv(args: { filter: DeletionFilter; path: string }): Promise<{ rows: number; path: string }> {
+  async exportCsv(args: { filter: DeletionFilter; path: string; language?: 'en' | 'ru' }): Promise<{ rows: number; path: string }> {
     if (!path.isAbsolute(args.path)) throw new CallError('BAD_ARGUMENTS', 'export path must be absolute');
     const exportId = `export-${++this.exportCounter}`;
     let last = 0;
@@ -413,7 +413,7 @@ export class MonitorCore extends TypedEmitter<CorePushes> implements CoreCalls {
           last = rows;
           this.emit('exportProgress', { exportId, rows, done: false, error: null });
         }
-      });
+      }, args.language);
       this.emit('exportProgress', { exportId, rows, done: true, error: null });
       this.log.info(`exported ${rows} deletion(s) to CSV`);
       return { rows, path: args.path };

@@ -6,7 +6,7 @@
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { z } from 'zod';
 import { CALL_NAMES, PUSH_NAMES, type CallName, type CoreCalls, type CorePushes, type PushName } from '../core/contract.js';
-import { CallError, filterSchema, parseCallArgs, toErrorShape } from '../core/contract-schemas.js';
+import { CallError, csvLanguageSchema, filterSchema, parseCallArgs, toErrorShape } from '../core/contract-schemas.js';
 import { describeError, silentLogger, type Logger } from '../core/util/logger.js';
 import { isRendererUrl } from './app-paths.js';
 import { CANCELLED, callChannel, pushChannel, type IpcResult } from './ipc-channels.js';
@@ -33,7 +33,7 @@ export interface IpcOptions {
  * Over IPC the renderer never names the file: `exportCsv` takes `{ filter }` only (a `path` is refused)
  * and main asks with the save dialog.
  */
-export const ipcExportArgsSchema = z.tuple([z.object({ filter: filterSchema }).strict()]);
+export const ipcExportArgsSchema = z.tuple([z.object({ filter: filterSchema, language: csvLanguageSchema.optional() }).strict()]);
 
 /** The app window whose main frame sent this, when that frame shows our renderer page; else null. */
 export function trustedWindow(event: IpcMainInvokeEvent, windows: readonly BrowserWindow[], rendererUrl: string): BrowserWindow | null {
@@ -55,7 +55,8 @@ export function setupIpc(options: IpcOptions): () => void {
       if (!parsed.success) throw new CallError('BAD_ARGUMENTS', `exportCsv: ${parsed.error.issues[0]?.message ?? 'invalid'} (the save dialog picks the file)`);
       const file = await options.chooseExportPath(win);
       if (file === null) throw new CallError(CANCELLED, 'export cancelled');
-      return core.exportCsv(...parseCallArgs('exportCsv', [{ filter: parsed.data[0].filter, path: file }]));
+      const { filter, language } = parsed.data[0];
+      return core.exportCsv(...parseCallArgs('exportCsv', [{ filter, path: file, ...(language && { language }) }]));
     }
     if (name === 'authorizePortalApp' && options.catchAuthorization) {
       // The desktop app finishes the fallback itself: the page in a window, the redirect caught there.

@@ -34,8 +34,8 @@ function buildCalls(): CoreCalls {
   for (const name of CALL_NAMES) calls[name] = (...args: unknown[]) => invoke(name, args);
   // Over IPC main picks the file with a save dialog: the page's `path` is never sent ('' by convention).
   calls.exportCsv = (args: unknown) => {
-    const filter = typeof args === 'object' && args !== null ? (args as { filter?: unknown }).filter : undefined;
-    return invoke('exportCsv', [{ filter: filter ?? {} }]);
+    const { filter, language } = typeof args === 'object' && args !== null ? (args as { filter?: unknown; language?: unknown }) : {};
+    return invoke('exportCsv', [{ filter: filter ?? {}, ...(language !== undefined && { language }) }]);
   };
   return calls as CoreCalls;
 }

@@ -59,7 +59,7 @@ describe('shortcuts', () => {
     await renderApp(api);
     fireEvent.keyDown(window, { key: 'e', code: 'KeyE', metaKey: true });
     await flush();
-    expect(api.callsOf('exportCsv')).toEqual([[{ filter: {}, path: '' }]]);
+    expect(api.callsOf('exportCsv')).toEqual([[{ filter: {}, path: '', language: 'en' }]]);
     expect(screen.getByText(/Saved 5 rows to/)).toBeTruthy();
   });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeletionFilter } from '../contract.js';
 import { filterSchema } from '../contract-schemas.js';
-import { exportCsv, joinedScanner } from '../export/csv-export.js';
+import { exportCsv, joinedScanner, type CsvLanguage } from '../export/csv-export.js';
 import { NameDirectory } from '../portal-app/name-directory.js';
 import { SnapshotStore, joinFrozenSnapshots } from '../portal-app/snapshot-store.js';
 import { DeletionStore } from '../store/deletion-store.js';
@@ -21,7 +21,8 @@ const USAGE = `Usage: npm run export -- --out FILE [options]
   --event NAME        e.g. ONCRMDEALDELETE
   --entity-type N     e.g. 2 for deals, 1220 for a smart process
   --portal DOMAIN     e.g. example.bitrix24.com
-  --include-tests     also the deletions "Send a test event" made (left out otherwise)`;
+  --include-tests     also the deletions "Send a test event" made (left out otherwise)
+  --lang en|ru        the header, yes/no and type names (default en)`;
 
 function time(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -31,7 +32,7 @@ function time(value: string | undefined, flag: string): number | undefined {
 }
 
 /** Parses the options into a data folder, output file and validated filter. */
-export function parseExportArgs(argv: string[]): { dataDir: string; out: string; filter: DeletionFilter } {
+export function parseExportArgs(argv: string[]): { dataDir: string; out: string; filter: DeletionFilter; language: CsvLanguage } {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -44,8 +45,11 @@ export function parseExportArgs(argv: string[]): { dataDir: string; out: string;
       'entity-type': { type: 'string' },
       portal: { type: 'string' },
       'include-tests': { type: 'boolean' },
+      lang: { type: 'string' },
     },
   });
+  const language = values.lang ?? 'en';
+  if (language !== 'en' && language !== 'ru') throw new Error(`--lang must be en or ru, got "${language}"`);
   if (!values.out) throw new Error('--out FILE is required');
   const entityType = values['entity-type'];
   if (entityType !== undefined && !/^[1-9]\d{0,9}$/.test(entityType)) throw new Error(`--entity-type must be a positive number, got "${entityType}"`);
@@ -59,7 +63,7 @@ export function parseExportArgs(argv: string[]): { dataDir: string; out: string;
   });
   if (!parsed.success) throw new Error(`bad filter: ${parsed.error.issues[0]!.path.join('.')} ${parsed.error.issues[0]!.message}`);
   const filter = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined)) as DeletionFilter;
-  return { dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()), out: path.resolve(values.out), filter };
+  return { dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()), out: path.resolve(values.out), filter, language };
 }
 
 async function main(): Promise<void> {
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
     // Snapshots frozen beside the rows (read only), with their responsible users' names.
     const snapshots = await SnapshotStore.open(args.dataDir, { readOnly: true });
     const userName = (portal: string, userId: number): string | undefined => names.join({ portal, userId, entityTypeId: 0 }).userName;
-    const { rows } = await exportCsv(joinedScanner(store, (r) => names.join(r), (batch) => joinFrozenSnapshots(batch, snapshots, userName)), args.filter, args.out);
+    const { rows } = await exportCsv(joinedScanner(store, (r) => names.join(r), (batch) => joinFrozenSnapshots(batch, snapshots, userName)), args.filter, args.out, undefined, args.language);
     await store.close();
     for (const file of store.health.quarantinedFiles) process.stderr.write(`export: skipped damaged file ${file}\n`);
     process.stdout.write(`exported ${rows} deletion(s) to ${args.out}\n`);

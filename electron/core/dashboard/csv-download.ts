@@ -5,7 +5,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { DeletionFilter } from '../contract.js';
-import { writeCsv, type RecordScanner } from '../export/csv-export.js';
+import { writeCsv, type CsvLanguage, type RecordScanner } from '../export/csv-export.js';
 
 export type { RecordScanner };
 
@@ -25,6 +25,7 @@ export async function streamCsv(
   scanner: RecordScanner,
   filter: DeletionFilter,
   headers: Record<string, string>,
+  language: CsvLanguage = 'en',
 ): Promise<{ rows: number; complete: boolean }> {
   res.writeHead(200, {
     ...headers,
@@ -37,7 +38,7 @@ export async function streamCsv(
   });
   let result: { rows: number; complete: boolean };
   try {
-    result = await writeCsv(scanner, filter, res, { shouldStop: () => gone });
+    result = await writeCsv(scanner, filter, res, { shouldStop: () => gone, language });
   } catch (error) {
     res.destroy(error instanceof Error ? error : new Error(String(error)));
     throw error;

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CALL_NAMES, DASHBOARD, type CallName } from '../contract.js';
-import { CallError, filterSchema, isCallName, parseCallArgs, toErrorShape } from '../contract-schemas.js';
+import { CallError, csvLanguageSchema, filterSchema, isCallName, parseCallArgs, toErrorShape } from '../contract-schemas.js';
 import type { MonitorCore } from '../monitor-core.js';
 import { describeError, silentLogger, type Logger } from '../util/logger.js';
 import { streamCsv } from './csv-download.js';
@@ -126,7 +126,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const body = objectBody(await readJson(req));
     const parsed = filterSchema.safeParse(body['filter'] ?? {});
     if (!parsed.success) throw new CallError('BAD_ARGUMENTS', `filter: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    const { rows, complete } = await streamCsv(res, core.csvSource, parsed.data, securityHeaders(true));
+    const language = csvLanguageSchema.safeParse(body['language'] ?? 'en');
+    if (!language.success) throw new CallError('BAD_ARGUMENTS', 'language: must be "en" or "ru"');
+    const { rows, complete } = await streamCsv(res, core.csvSource, parsed.data, securityHeaders(true), language.data);
     log.info(`dashboard: CSV download of ${rows} deletion(s)${complete ? '' : ' stopped by the client'}`);
   }
 

@@ -35,6 +35,37 @@ export const CSV_HEADER = [
   'Responsible',
 ] as const;
 
+/** The CSV's language: its header, yes/no, and our names of CRM types (a portal's own names stay as given). */
+export type CsvLanguage = 'en' | 'ru';
+
+/** CSV_HEADER in Russian, column for column (a test holds the two the same length). */
+export const CSV_HEADER_RU = [
+  'Получено (UTC)',
+  'Отправлено (UTC)',
+  'Событие',
+  'Тип',
+  'ID типа сущности',
+  'ID элемента',
+  'Портал',
+  'Member ID',
+  'Удалил пользователь',
+  'ID пользователя',
+  'Кто удалил',
+  'Тестовое событие',
+  'Название',
+  'Сумма',
+  'Валюта',
+  'Ответственный',
+] as const satisfies { length: (typeof CSV_HEADER)['length'] };
+
+const TYPE_LABELS_RU: Readonly<Record<number, string>> = { 1: 'Лид', 2: 'Сделка', 3: 'Контакт', 4: 'Компания', 5: 'Счёт', 7: 'Предложение', 8: 'Реквизит', 14: 'Заказ', 31: 'Счёт' };
+
+/** Our name of a CRM type in the CSV's language. */
+function typeLabel(entityTypeId: number, language: CsvLanguage): string {
+  if (language === 'en') return entityTypeLabel(entityTypeId);
+  return TYPE_LABELS_RU[entityTypeId] ?? `Смарт-процесс ${entityTypeId}`;
+}
+
 /** Spreadsheets run cells starting with these as formulas (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -52,6 +83,12 @@ export function csvCell(value: string): string {
 
 /** The BOM (so Excel reads UTF-8) and the header line. */
 export const CSV_PREAMBLE = '\uFEFF' + CSV_HEADER.map(csvCell).join(',') + '\r\n';
+const CSV_PREAMBLE_RU = '\uFEFF' + CSV_HEADER_RU.map(csvCell).join(',') + '\r\n';
+
+/** The BOM and the header line in `language`. */
+export function csvPreamble(language: CsvLanguage = 'en'): string {
+  return language === 'ru' ? CSV_PREAMBLE_RU : CSV_PREAMBLE;
+}
 
 // ---- rows, written as bytes --------------------------------------------------------------------
 // An export of a million rows spent more time building, flattening and collecting row strings than
@@ -79,8 +116,10 @@ function textCellBytes(value: string): Buffer {
 
 const COMMA = 0x2c;
 const ZERO = 0x30;
-const YES = Buffer.from('yes');
-const NO = Buffer.from('no');
+const WORDS: Readonly<Record<CsvLanguage, { yes: Buffer; no: Buffer }>> = {
+  en: { yes: Buffer.from('yes'), no: Buffer.from('no') },
+  ru: { yes: Buffer.from('да'), no: Buffer.from('нет') },
+};
 let bytesDay = NaN;
 let bytesDayPrefix = Buffer.alloc(0);
 
@@ -174,8 +213,9 @@ class ChunkWriter {
 }
 
 /** CSV lines for a batch of deletions, in CSV_HEADER order: UTF-8, one CRLF-terminated line each. */
-export function csvChunk(records: readonly DeletionRecord[]): Buffer {
+export function csvChunk(records: readonly DeletionRecord[], language: CsvLanguage = 'en'): Buffer {
   const w = new ChunkWriter(records.length);
+  const { yes: YES, no: NO } = WORDS[language];
   for (const r of records) {
     w.iso(r.receivedAt);
     w.byte(COMMA);
@@ -183,7 +223,7 @@ export function csvChunk(records: readonly DeletionRecord[]): Buffer {
     w.byte(COMMA);
     w.bytes(textCellBytes(r.event));
     w.byte(COMMA);
-    w.bytes(textCellBytes(r.entityTypeName ?? entityTypeLabel(r.entityTypeId)));
+    w.bytes(textCellBytes(r.entityTypeName ?? typeLabel(r.entityTypeId, language)));
     w.byte(COMMA);
     w.number(r.entityTypeId);
     w.byte(COMMA);
@@ -250,8 +290,9 @@ export async function writeCsv(
   store: RecordScanner,
   filter: DeletionFilter,
   sink: CsvSink,
-  options: { onProgress?: (rows: number) => void; shouldStop?: () => boolean } = {},
+  options: { onProgress?: (rows: number) => void; shouldStop?: () => boolean; language?: CsvLanguage } = {},
 ): Promise<{ rows: number; complete: boolean }> {
+  const language = options.language ?? 'en';
   // A sink that closes while full (a browser that went away) never drains: stop waiting then.
   const room = async (): Promise<void> => {
     const done = new AbortController();
@@ -262,10 +303,10 @@ export async function writeCsv(
     }
   };
   let rows = 0;
-  if (!sink.write(CSV_PREAMBLE)) await room();
+  if (!sink.write(csvPreamble(language))) await room();
   for await (const batch of store.scan(filter)) {
     if (options.shouldStop?.()) return { rows, complete: false };
-    if (!sink.write(csvChunk(batch))) await room();
+    if (!sink.write(csvChunk(batch, language))) await room();
     rows += batch.length;
     options.onProgress?.(rows);
   }
@@ -278,12 +319,13 @@ export async function exportCsv(
   filter: DeletionFilter,
   file: string,
   onProgress?: (rows: number) => void,
+  language: CsvLanguage = 'en',
 ): Promise<{ rows: number }> {
   const temp = `${file}.partial`;
   const out = createWriteStream(temp, { mode: 0o600 });
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   try {
-    const { rows } = await Promise.race([writeCsv(store, filter, out, onProgress ? { onProgress } : {}), failed]);
+    const { rows } = await Promise.race([writeCsv(store, filter, out, { language, ...(onProgress && { onProgress }) }), failed]);
     out.end();
     await Promise.race([once(out, 'close'), failed]);
     await rename(temp, file);

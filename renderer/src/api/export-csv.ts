@@ -26,6 +26,8 @@ export interface ExportOptions {
   /** Saves the finished download; replaced in tests. */
   save?: (blob: Blob, fileName: string) => void;
   now?: () => Date;
+  /** The CSV's language (header, yes/no, type names); English when not given. */
+  language?: 'en' | 'ru';
 }
 
 const CANCEL_CODES = new Set(['CANCELLED', 'CANCELED', 'ABORTED']);
@@ -87,7 +89,7 @@ export class CsvRowCounter {
 /** Exports the deletions matching `filter` as CSV through whichever transport serves `api`. */
 export async function exportDeletions(api: MonitorApi, filter: DeletionFilter, options: ExportOptions = {}): Promise<ExportOutcome> {
   if (isHttpMonitor(api)) {
-    const response = await api.fetchExport(filter, options.signal);
+    const response = await api.fetchExport(filter, options.signal, options.language);
     const counter = new CsvRowCounter();
     const chunks: Uint8Array[] = [];
     if (response.body) {
@@ -117,7 +119,7 @@ export async function exportDeletions(api: MonitorApi, filter: DeletionFilter, o
     if (!progress.done) options.onProgress?.(progress.rows);
   });
   try {
-    const result = await api.exportCsv({ filter, path: '' });
+    const result = await api.exportCsv({ filter, path: '', ...(options.language && { language: options.language }) });
     if (!result.path) return { rows: 0, path: null, fileName: null, cancelled: true };
     return { rows: result.rows, path: result.path, fileName: null, cancelled: false };
   } catch (error) {

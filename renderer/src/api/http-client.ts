@@ -24,7 +24,7 @@ export interface HttpExtras {
   connectionState(): ConnectionState;
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
   /** `POST /api/export`: the CSV as a streamed response (checked: throws MonitorCallError on failure). */
-  fetchExport(filter: DeletionFilter, signal?: AbortSignal): Promise<Response>;
+  fetchExport(filter: DeletionFilter, signal?: AbortSignal, language?: 'en' | 'ru'): Promise<Response>;
   /** Stops the push stream (tests, page unload). */
   close(): void;
 }
@@ -197,8 +197,8 @@ export function createHttpMonitor(options: HttpClientOptions): HttpMonitorApi {
       connectionListeners.add(listener);
       return () => void connectionListeners.delete(listener);
     },
-    async fetchExport(filter, signal) {
-      const response = await send(DASHBOARD.exportPath, { filter }, signal);
+    async fetchExport(filter, signal, language) {
+      const response = await send(DASHBOARD.exportPath, { filter, ...(language && { language }) }, signal);
       if (!response.ok) throw await failureOf(response);
       return response;
     },

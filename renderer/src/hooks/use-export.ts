@@ -6,6 +6,7 @@ import type { DeletionFilter } from '../../../electron/core/contract';
 import { errorMessage } from '../api/call-error';
 import { exportDeletions, type ExportOptions, type ExportOutcome } from '../api/export-csv';
 import { useMonitor } from '../api/monitor-context';
+import { useI18n } from '../i18n/i18n-context';
 
 export type ExportState =
   | { phase: 'idle' }
@@ -26,6 +27,8 @@ const PROGRESS_EVERY_MS = 100;
 
 export function useExport(save?: ExportOptions['save']): ExportControl {
   const api = useMonitor();
+  // The CSV speaks the UI's language (header, yes/no, type names).
+  const { lang } = useI18n();
   const [state, setState] = useState<ExportState>({ phase: 'idle' });
   const running = useRef<AbortController | null>(null);
   const mounted = useRef(true);
@@ -50,7 +53,7 @@ export function useExport(save?: ExportOptions['save']): ExportControl {
         lastShown = now;
         setState({ phase: 'running', rows, total: expected, cancellable });
       };
-      exportDeletions(api, filter, { onProgress, signal: controller.signal, save }).then(
+      exportDeletions(api, filter, { onProgress, signal: controller.signal, save, language: lang }).then(
         (outcome) => {
           if (mounted.current) setState(outcome.cancelled ? { phase: 'cancelled' } : { phase: 'done', outcome });
         },
@@ -62,7 +65,7 @@ export function useExport(save?: ExportOptions['save']): ExportControl {
         running.current = null;
       });
     },
-    [api, save],
+    [api, save, lang],
   );
 
   const cancel = useCallback(() => running.current?.abort(), []);

@@ -123,6 +123,12 @@ describe('IPC transport', () => {
     expect(done).toEqual({ ok: true, result: { rows: 1, path: chosen } });
     expect(readFileSync(chosen, 'utf8')).toContain('some-domain.bitrix24.com');
     expect(existsSync(planted)).toBe(false);
+    // The page's language reaches the file; a path still never does.
+    const russian = path.join(tempDir(), 'ru.csv');
+    dialog.saveAnswer = { canceled: false, filePath: russian };
+    expect(await invoke(fromWindow(win), 'exportCsv', { filter: {}, language: 'ru' })).toEqual({ ok: true, result: { rows: 1, path: russian } });
+    expect(readFileSync(russian, 'utf8')).toMatch(/^\uFEFFПолучено \(UTC\),/);
+    expect(await invoke(fromWindow(win), 'exportCsv', { filter: {}, language: 'de' })).toMatchObject({ ok: false, error: { code: 'BAD_ARGUMENTS' } });
   });
 
   it('forwards pushes to app windows showing our page only', async () => {

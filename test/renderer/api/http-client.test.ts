@@ -72,6 +72,8 @@ describe('createHttpMonitor calls', () => {
     expect(url).toBe(DASHBOARD.exportPath);
     expect(JSON.parse(init.body as string)).toEqual({ filter: { portal: 'alpha.bitrix24.com' } });
     expect((init.headers as Record<string, string>)[DASHBOARD.keyHeader]).toBe('k');
+    await api.fetchExport({}, undefined, 'ru');
+    expect(JSON.parse((fetch.mock.calls[1] as unknown as [string, RequestInit])[1].body as string)).toEqual({ filter: {}, language: 'ru' });
   });
 });
 

@@ -120,7 +120,7 @@ describe('export', () => {
     api.hold('exportCsv');
     await user.click(screen.getByRole('button', { name: 'Export CSV' }));
     await flush();
-    expect(api.callsOf('exportCsv')).toEqual([[{ filter: { portal: 'alpha.bitrix24.com' }, path: '' }]]);
+    expect(api.callsOf('exportCsv')).toEqual([[{ filter: { portal: 'alpha.bitrix24.com' }, path: '', language: 'en' }]]);
     expect((screen.getByRole('button', { name: 'Export CSV' }) as HTMLButtonElement).disabled).toBe(true);
 
     api.emit('exportProgress', { exportId: 'export-1', rows: 5000, done: false, error: null });

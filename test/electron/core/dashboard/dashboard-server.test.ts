@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DASHBOARD, type Activity, type DeletionRecord } from '../../../../electron/core/contract.js';
 import { startDashboard, type Dashboard } from '../../../../electron/core/dashboard/dashboard-server.js';
 import { resolveStaticPath } from '../../../../electron/core/dashboard/static-files.js';
-import { CSV_HEADER } from '../../../../electron/core/export/csv-export.js';
+import { CSV_HEADER, CSV_HEADER_RU } from '../../../../electron/core/export/csv-export.js';
 import type { MonitorCore } from '../../../../electron/core/monitor-core.js';
 import { startCore } from '../../../helpers/core-harness.js';
 import { SEED_TOKEN, fixture } from '../../../helpers/fixtures.js';
@@ -229,6 +229,20 @@ describe('dashboard server', () => {
     });
     expect(badFilter.status).toBe(400);
     expect(badFilter.json().error.code).toBe('BAD_ARGUMENTS');
+    // In the page's language; anything but en or ru refused.
+    const russian = await request(dashboard.port, {
+      path: DASHBOARD.exportPath,
+      headers: { 'Content-Type': 'application/json', [DASHBOARD.keyHeader]: dashboard.key },
+      body: JSON.stringify({ filter: {}, language: 'ru' }),
+    });
+    expect((parse(russian.text, { bom: true }) as string[][])[0]).toEqual([...CSV_HEADER_RU]);
+    const badLanguage = await request(dashboard.port, {
+      path: DASHBOARD.exportPath,
+      headers: { 'Content-Type': 'application/json', [DASHBOARD.keyHeader]: dashboard.key },
+      body: JSON.stringify({ filter: {}, language: '../etc' }),
+    });
+    expect(badLanguage.status).toBe(400);
+    expect(badLanguage.json().error).toEqual({ code: 'BAD_ARGUMENTS', message: 'language: must be "en" or "ru"' });
   });
 
   it('pushes deletionsAdded over Server-Sent Events when an event reaches the event port', async () => {

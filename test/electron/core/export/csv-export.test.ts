@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SELF_TEST_PORTAL, type DeletionRecord } from '../../../../electron/core/contract.js';
-import { CSV_HEADER, csvCell, csvChunk, exportCsv, neutralizeCell } from '../../../../electron/core/export/csv-export.js';
+import { CSV_HEADER, CSV_HEADER_RU, csvCell, csvChunk, exportCsv, neutralizeCell } from '../../../../electron/core/export/csv-export.js';
 import { entityTypeLabel } from '../../../../electron/core/events/bitrix-events.js';
 import { DeletionStore } from '../../../../electron/core/store/deletion-store.js';
 import { startCore } from '../../../helpers/core-harness.js';
@@ -122,6 +122,27 @@ describe('CSV export', () => {
     expect(readCsv(out)).toEqual([[...CSV_HEADER]]);
     await store.add(makeRecord(1));
     await expect(exportCsv(store, {}, path.join(dir, 'missing-folder', 'x.csv'))).rejects.toThrow(/ENOENT/);
+    await store.close();
+  });
+
+  it('speaks Russian when asked: the header, yes/no and our type names; a portal\'s own names and the data stay as they are', async () => {
+    const dir = tempDir();
+    const store = await DeletionStore.open({ dir: path.join(dir, 'log') });
+    await store.add(makeRecord(4501, { entityTypeId: 2, event: 'ONCRMDEALDELETE', byUser: true, userId: 7 }));
+    await store.add(makeRecord(57, { entityTypeId: 1038, byUser: false, userId: null }));
+    const named = { scan: (filter: object) => (async function* () {
+      for await (const batch of store.scan(filter)) yield batch.map((r) => (r.itemId === 57 ? { ...r, entityTypeName: 'Equipment purchase' } : r));
+    })() };
+    const out = path.join(dir, 'ru.csv');
+    expect(await exportCsv(named, {}, out, undefined, 'ru')).toEqual({ rows: 2 });
+    const [header, ...rows] = readCsv(out);
+    expect(header).toEqual([...CSV_HEADER_RU]);
+    expect(CSV_HEADER_RU).toHaveLength(CSV_HEADER.length);
+    const deal = rows.find((r) => r[5] === '4501')!;
+    expect([deal[3], deal[8], deal[9]]).toEqual(['Сделка', 'да', '7']);
+    const item = rows.find((r) => r[5] === '57')!;
+    expect([item[3], item[8]]).toEqual(['Equipment purchase', 'нет']);
+    expect(csvChunk([{ ...makeRecord(1, { entityTypeId: 1220 }), seq: 1 }], 'ru').toString()).toContain(',Смарт-процесс 1220,');
     await store.close();
   });
 });
