@@ -39,6 +39,23 @@ export function nextDayStart(text: string): number | null {
   return d.getTime();
 }
 
+/** `14:00` in local time. */
+function hourText(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/**
+ * The hours of a range that is not whole local days (a bar of the activity view's hourly chart), else
+ * null: the date boxes can show only days, so the hours are said beside them.
+ */
+export function partOfDay(filter: DeletionFilter): { from: string; to: string } | null {
+  const { from, to } = filter;
+  if (from === undefined || to === undefined) return null;
+  const wholeDays = dayStart(dayText(from)) === from && nextDayStart(dayText(to - 1)) === to;
+  return wholeDays ? null : { from: hourText(from), to: hourText(to) };
+}
+
 export interface FilterBarProps {
   filter: DeletionFilter;
   onChange: (filter: DeletionFilter) => void;
@@ -87,6 +104,7 @@ export function FilterBar({ filter, onChange, facets, focusRequest }: FilterBarP
   const from = fromText ? dayStart(fromText) : null;
   const to = toText ? nextDayStart(toText) : null;
   const rangeInvalid = from !== null && to !== null && to <= from;
+  const hours = partOfDay(filter);
 
   const setRange = (nextFrom: string, nextTo: string) => {
     setFromText(nextFrom);
@@ -183,6 +201,11 @@ export function FilterBar({ filter, onChange, facets, focusRequest }: FilterBarP
         {rangeInvalid && (
           <span id={`${id}-range-error`} className="field-error" role="alert">
             {t('filter.rangeInvalid')}
+          </span>
+        )}
+        {hours && (
+          <span className="field-hint filter-hours" role="status">
+            {t('filter.hours', hours)}
           </span>
         )}
       </div>

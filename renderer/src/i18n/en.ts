@@ -122,6 +122,7 @@ export const en = {
   'filter.clear': 'Clear filters',
   'filter.itemIdInvalid': 'Digits only',
   'filter.rangeInvalid': '“To” is before “From”',
+  'filter.hours': 'only {from}–{to}',
   'filter.shortcut': 'Ctrl+F',
   'filter.tests': 'Show test events',
   'filter.testsHint': 'Deletions made by “Send a test event”. They count nowhere and are exported only while shown.',

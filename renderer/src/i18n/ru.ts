@@ -120,6 +120,7 @@ export const ru: Dictionary = {
   'filter.clear': 'Сбросить фильтры',
   'filter.itemIdInvalid': 'Только цифры',
   'filter.rangeInvalid': 'Дата «По» раньше даты «С»',
+  'filter.hours': 'только {from}–{to}',
   'filter.shortcut': 'Ctrl+F',
   'filter.tests': 'Показывать тестовые',
   'filter.testsHint': 'Удаления, отправленные кнопкой «Отправить тестовое событие». Они не входят в счётчики и попадают в экспорт, только пока показаны.',
