@@ -425,28 +425,35 @@ export class FakeBitrix24Portal {
 
   // ---- events the portal sends -------------------------------------------------------------------
 
+  /**
+   * `auth[...]` of an event as the portal sends it: the acting user's fresh tokens, or none when no user
+   * acted (automation; the fields are then left out).
+   */
+  private eventAuth(userId: number | null): Record<string, string | undefined> {
+    const tokens = userId === null ? null : this.issueTokens(userId);
+    return {
+      access_token: tokens?.access_token,
+      expires: tokens ? String(tokens.expires) : undefined,
+      expires_in: tokens ? '3600' : undefined,
+      scope: 'crm,user_brief',
+      domain: this.domain,
+      server_endpoint: this.serverEndpoint,
+      status: 'L',
+      client_endpoint: this.clientEndpoint,
+      member_id: this.memberId,
+      user_id: userId === null ? undefined : String(userId),
+      refresh_token: tokens?.refresh_token,
+      application_token: this.applicationToken,
+    };
+  }
+
   /** The ONAPPINSTALL body as the portal builds it; `overrides` replace `auth[...]` fields (forgeries). */
   installBody(userId = 1, overrides: Record<string, string | undefined> = {}): Record<string, PhpValue> {
-    const tokens = this.issueTokens(userId);
     return {
       event: 'ONAPPINSTALL',
       data: { VERSION: '1', ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: 'en' },
       ts: String(Math.floor(Date.now() / 1000)),
-      auth: {
-        access_token: tokens.access_token,
-        expires: String(tokens.expires),
-        expires_in: '3600',
-        scope: 'crm,user_brief',
-        domain: this.domain,
-        server_endpoint: this.serverEndpoint,
-        status: 'L',
-        client_endpoint: this.clientEndpoint,
-        member_id: this.memberId,
-        user_id: String(userId),
-        refresh_token: tokens.refresh_token,
-        application_token: this.applicationToken,
-        ...overrides,
-      },
+      auth: { ...this.eventAuth(userId), ...overrides },
     };
   }
 
@@ -490,26 +497,12 @@ export class FakeBitrix24Portal {
     const online = this.bindings.filter((b) => b.event === event && b.eventType === 'online');
     const deliveries = await Promise.all(
       online.map((binding, index) => {
-        const tokens = userId === null ? null : this.issueTokens(userId);
         const body = httpBuildQuery({
           event,
           event_handler_id: String(100 + index),
           data: { FIELDS: fields },
           ts: String(ts),
-          auth: {
-            access_token: tokens?.access_token,
-            expires: tokens ? String(tokens.expires) : undefined,
-            expires_in: tokens ? '3600' : undefined,
-            scope: 'crm,user_brief',
-            domain: this.domain,
-            server_endpoint: this.serverEndpoint,
-            status: 'L',
-            client_endpoint: this.clientEndpoint,
-            member_id: this.memberId,
-            user_id: userId === null ? undefined : String(userId),
-            refresh_token: tokens?.refresh_token,
-            application_token: this.applicationToken,
-          },
+          auth: this.eventAuth(userId),
         });
         return this.deliver(binding.handler, event, body);
       }),

@@ -13,11 +13,11 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DASHBOARD, type DeletionPage } from '../../../../electron/core/contract.js';
 import { FakeBitrix24Portal } from '../../../helpers/fake-bitrix24-portal.js';
 import { LocaltunnelTestServer } from '../../../helpers/localtunnel-server.js';
 import { request } from '../../../helpers/http-client.js';
 import { EXPORT_BIN, startServe, type ServeProcess } from '../../../helpers/serve-process.js';
+import { runServe, type RunningServe } from '../../../helpers/running-serve.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { untilWithin } from '../../../helpers/until.js';
 
@@ -28,43 +28,14 @@ afterEach(async () => {
 
 const until = untilWithin(30_000);
 
-interface Running {
-  serve: ServeProcess;
-  health(): Promise<{ deletions: number; apps: { portal: string; status: string; lastDrainAt: string | null; lastDrainRows: number | null }[] }>;
-  rows(): Promise<DeletionPage['rows']>;
-  stop(): Promise<void>;
-}
+type Health = { deletions: number; apps: { portal: string; status: string; lastDrainAt: string | null; lastDrainRows: number | null }[] };
 
 const outputs: ServeProcess[] = [];
 
-async function run(args: string[]): Promise<Running> {
-  const serve = await startServe(args);
-  outputs.push(serve);
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    serve.child.kill('SIGTERM');
-    expect(await serve.exited).toEqual({ code: 0, signal: null });
-  };
-  cleanups.push(stop);
-  const dashboard = new URL(await serve.waitFor('dashboard'));
-  const key = new URLSearchParams(dashboard.hash.slice(1)).get('key')!;
-  return {
-    serve,
-    stop,
-    health: async () => (await request(serve.eventsPort, { method: 'GET', path: '/health' })).json(),
-    rows: async () => {
-      const body = JSON.stringify({ args: [{ filter: {}, offset: 0, limit: 100 }] });
-      const answer = await request(Number(dashboard.port), {
-        method: 'POST',
-        path: DASHBOARD.callPath + 'queryDeletions',
-        headers: { Host: dashboard.host, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), [DASHBOARD.keyHeader]: key },
-        body,
-      });
-      return (answer.json() as { result: DeletionPage }).result.rows;
-    },
-  };
+async function run(args: string[]): Promise<RunningServe<Health>> {
+  const running = await runServe<Health>(args, cleanups);
+  outputs.push(running.serve);
+  return running;
 }
 
 function filesUnder(dir: string): string[] {

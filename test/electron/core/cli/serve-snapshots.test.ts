@@ -12,11 +12,10 @@ import path from 'node:path';
 import qs from 'qs';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DASHBOARD, type DeletionPage } from '../../../../electron/core/contract.js';
 import { FakeBitrix24Portal, type RecordedRequest } from '../../../helpers/fake-bitrix24-portal.js';
 import { LocaltunnelTestServer } from '../../../helpers/localtunnel-server.js';
-import { request } from '../../../helpers/http-client.js';
-import { EXPORT_BIN, startServe, type ServeProcess } from '../../../helpers/serve-process.js';
+import { EXPORT_BIN } from '../../../helpers/serve-process.js';
+import { runServe } from '../../../helpers/running-serve.js';
 import { tempDir } from '../../../helpers/temp-dir.js';
 import { untilWithin } from '../../../helpers/until.js';
 
@@ -34,34 +33,7 @@ interface BackfillHealth {
   reason: string | null;
 }
 
-async function run(args: string[]) {
-  const serve: ServeProcess = await startServe(args);
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    serve.child.kill('SIGTERM');
-    expect(await serve.exited).toEqual({ code: 0, signal: null });
-  };
-  cleanups.push(stop);
-  const dashboard = new URL(await serve.waitFor('dashboard'));
-  const key = new URLSearchParams(dashboard.hash.slice(1)).get('key')!;
-  return {
-    serve,
-    stop,
-    health: async (): Promise<{ apps: { status: string; backfill?: BackfillHealth }[] }> => (await request(serve.eventsPort, { method: 'GET', path: '/health' })).json(),
-    rows: async (): Promise<DeletionPage['rows']> => {
-      const body = JSON.stringify({ args: [{ filter: {}, offset: 0, limit: 100 }] });
-      const answer = await request(Number(dashboard.port), {
-        method: 'POST',
-        path: DASHBOARD.callPath + 'queryDeletions',
-        headers: { Host: dashboard.host, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), [DASHBOARD.keyHeader]: key },
-        body,
-      });
-      return (answer.json() as { result: DeletionPage }).result.rows;
-    },
-  };
-}
+const run = (args: string[]) => runServe<{ apps: { status: string; backfill?: BackfillHealth }[] }>(args, cleanups);
 
 /** The backfill's pages in a recorded `batch` request: type, cursor and offset of each crm.item.list command. */
 function backfillPages(r: RecordedRequest): string[] {
