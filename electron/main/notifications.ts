@@ -77,6 +77,8 @@ export function setupNotifications(options: NotificationOptions): () => void {
   let enabled = false;
   let flushTimer: NodeJS.Timeout | null = null;
   let appPortals: ReadonlySet<string> = new Set();
+  /** Deletions waiting for their snapshot: cleared with the rest on undo. */
+  const waiting = new Set<NodeJS.Timeout>();
 
   const show = (planned: Planned): void => {
     if (!enabled || !Notification.isSupported()) return;
@@ -104,8 +106,13 @@ export function setupNotifications(options: NotificationOptions): () => void {
     if (!enabled) return;
     const { show: planned, needsFlush } = planner.add(records, Date.now());
     for (const p of planned) {
-      if (p.kind === 'single' && !p.record.snapshot && appPortals.has(p.record.portal)) setTimeout(() => void withSnapshot(p.record).then((record) => show({ kind: 'single', record })), SNAPSHOT_WAIT_MS);
-      else show(p);
+      if (p.kind === 'single' && !p.record.snapshot && appPortals.has(p.record.portal)) {
+        const timer = setTimeout(() => {
+          waiting.delete(timer);
+          void withSnapshot(p.record).then((record) => show({ kind: 'single', record }));
+        }, SNAPSHOT_WAIT_MS);
+        waiting.add(timer);
+      } else show(p);
     }
     if (needsFlush && !flushTimer) flushTimer = setTimeout(flush, BURST.windowMs);
   });
@@ -136,5 +143,6 @@ export function setupNotifications(options: NotificationOptions): () => void {
     offStatus();
     offBurst();
     if (flushTimer) clearTimeout(flushTimer);
+    for (const timer of waiting) clearTimeout(timer);
   };
 }

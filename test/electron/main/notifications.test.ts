@@ -99,6 +99,12 @@ describe('setupNotifications', () => {
     await vi.advanceTimersByTimeAsync(SNAPSHOT_WAIT_MS);
     expect(asked).toEqual([{ filter: { portal: 'acme.bitrix24.com', itemId: 4501, entityTypeId: 2 }, offset: 0, limit: 10 }]);
     expect(Notification.shown.at(-1)!.options).toMatchObject({ title: 'Deleted: Deal #4501', body: '“Big order”\nacme.bitrix24.com, by Ivan Petrov' });
+    // One still waiting when notifications are torn down is never shown.
+    await vi.advanceTimersByTimeAsync(BURST.windowMs);
+    const before = Notification.shown.length;
+    core.fire('deletionsAdded', [record(4502, { portal: 'acme.bitrix24.com', entityTypeId: 2 })]);
     undo();
+    await vi.advanceTimersByTimeAsync(SNAPSHOT_WAIT_MS * 2);
+    expect(Notification.shown).toHaveLength(before);
   });
 });
